@@ -1,0 +1,187 @@
+"""`agora`: a thin CLI. Each command parses its flags, calls one method of `Agora`, prints."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from agora.config import Settings
+from agora.core import Agora
+from agora.errors import AgoraError
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date of the form YYYY-MM-DD") from None
+
+
+def _print_frame(frame) -> None:
+    import polars as pl
+
+    with pl.Config(tbl_rows=50, tbl_cols=20, fmt_str_lengths=60, tbl_hide_dataframe_shape=True):
+        print(frame)
+
+
+def cmd_ingest(agora: Agora, args) -> int:
+    result = agora.ingest(args.paths, entity=args.entity)
+    print(result.render())
+    if args.strict and result.rows_quarantined:
+        print(f"--strict: {result.rows_quarantined} row(s) were quarantined.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_loads(agora: Agora, args) -> int:
+    _print_frame(agora.loads())
+    return 0
+
+
+def cmd_quarantine(agora: Agora, args) -> int:
+    rows = agora.quarantine(entity=args.entity, out=args.out)
+    if args.out:
+        print(f"Wrote {rows.height} quarantined row(s) to {args.out}")
+    else:
+        _print_frame(rows)
+    return 0
+
+
+def cmd_generate(agora: Agora, args) -> int:
+    counts = agora.generate(args.out, scale=args.scale, seed=args.seed)
+    for entity, n in counts.items():
+        print(f"{entity:16} {n:>12,}")
+    return 0
+
+
+def cmd_import_upr_info(agora: Agora, args) -> int:
+    result = agora.import_upr_info(args.files, encoding=args.encoding)
+    print(result.render())
+    return 0
+
+
+def cmd_build(agora: Agora, args) -> int:
+    run = agora.build(as_of=args.as_of)
+    print(run.render())
+    return 0
+
+
+def cmd_export(agora: Agora, args) -> int:
+    path = agora.export(
+        args.out, fmt=args.format, audience=args.audience, indicators=args.indicator,
+        grain=args.grain, periods=args.period, run_id=args.run,
+    )
+    print(f"Wrote {path}")
+    return 0
+
+
+def cmd_indicators(agora: Agora, args) -> int:
+    for ind in agora.indicators().indicators:
+        print(f"{ind.id:7} {ind.name:45} {ind.unit:7} {ind.definition}")
+    return 0
+
+
+def cmd_report(agora: Agora, args) -> int:
+    for path in agora.report(args.period, audience=args.audience, fmt=args.format, out=args.out,
+                             run_id=args.run):
+        print(f"Wrote {path}")
+    return 0
+
+
+def cmd_serve(agora: Agora, args) -> int:
+    agora.serve(host=args.host, port=args.port, workers=args.workers)
+    return 0
+
+
+def cmd_demo(agora: Agora, args) -> int:
+    agora.demo(scale=args.scale, out=args.out, serve=not args.no_serve)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="agora", description=__doc__)
+    parser.add_argument("--warehouse", type=Path, default=None,
+                        help="the DuckDB warehouse file (default: $AGORA_WAREHOUSE, else ./agora.duckdb)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name, handler, help_text):
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        # Accept --warehouse after the command name as well as before it.
+        p.add_argument("--warehouse", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command("ingest", cmd_ingest, "Validate contract files and load them into the warehouse.")
+    p.add_argument("paths", nargs="+", type=Path, help="files, or folders of entity files")
+    p.add_argument("--entity", help="the entity of the files, when their names do not say it")
+    p.add_argument("--strict", action="store_true", help="exit non-zero if any row is quarantined")
+
+    command("loads", cmd_loads, "The load log, newest first.")
+
+    p = command("quarantine", cmd_quarantine, "Rejected rows with every reason.")
+    p.add_argument("--entity")
+    p.add_argument("--out", type=Path, help="write CSV here instead of printing")
+
+    p = command("generate", cmd_generate, "Write realistic contract files for demos, tests and benchmarks.")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--scale", type=int, default=10_000, help="number of participations (default 10,000)")
+    p.add_argument("--seed", type=int, default=7)
+
+    p = command("import", None, "Import records from a public database.")
+    sources = p.add_subparsers(dest="source", required=True)
+    upr = sources.add_parser("upr-info", help="the UPR Info database CSV export")
+    upr.add_argument("files", nargs="+", type=Path)
+    upr.add_argument("--encoding", help="the files' encoding, when detection guesses wrong")
+    upr.add_argument("--warehouse", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    upr.set_defaults(handler=cmd_import_upr_info)
+
+    p = command("build", cmd_build, "Compute every indicator and keep the run in the warehouse.")
+    p.add_argument("--as-of", type=_iso_date, default=None, help="the build date (default: today)")
+
+    p = command("export", cmd_export, "Write the indicator table of a run.")
+    p.add_argument("--format", choices=["csv", "xlsx", "parquet", "json"], default="csv")
+    p.add_argument("--audience", choices=["internal", "public"], default="public")
+    p.add_argument("--out", type=Path)
+    p.add_argument("--indicator", nargs="+")
+    p.add_argument("--grain", choices=["year", "quarter", "month"])
+    p.add_argument("--period", nargs="+")
+    p.add_argument("--run", help="a run id (default: the latest run)")
+
+    command("indicators", cmd_indicators, "The indicator catalogue.")
+
+    p = command("report", cmd_report, "Write periodic accountability reports from a kept run.")
+    p.add_argument("--period", action="append", required=True, help="2025, 2026-Q2 or 2026-05; repeatable")
+    p.add_argument("--audience", choices=["internal", "public"], default="public")
+    p.add_argument("--format", choices=["html", "pdf", "xlsx"], default="html")
+    p.add_argument("--out", type=Path)
+    p.add_argument("--run")
+
+    p = command("serve", cmd_serve, "Serve the dashboard (binds 127.0.0.1 unless told otherwise).")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--workers", type=int, default=1)
+
+    p = command("demo", cmd_demo, "Generate demo data, ingest it, build indicators, serve the dashboard.")
+    p.add_argument("--scale", type=int, default=20_000)
+    p.add_argument("--out", type=Path, default=Path("demo-data"))
+    p.add_argument("--no-serve", action="store_true", help="stop after the build")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    agora = Agora(Settings().with_overrides(warehouse=args.warehouse))
+    try:
+        return args.handler(agora, args)
+    except AgoraError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Interrupted; the warehouse is unchanged by the unfinished step.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Plotly figures of indicator rows (columns of the indicator table), for dashboards and reports."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from figures.formatting import format_value
+
+#: Okabe-Ito: distinguishable with every common colour-vision deficiency
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+FONT = "DejaVu Sans, Arial, sans-serif"
+
+
+def _layout(fig: go.Figure, title: str, unit: str, height: int) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "font": {"size": 15}},
+        font={"family": FONT, "size": 12},
+        height=height,
+        margin={"l": 60, "r": 20, "t": 50, "b": 60},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        showlegend=False,
+        colorway=list(PALETTE),
+    )
+    fig.update_yaxes(gridcolor="#e5e5e5", rangemode="tozero",
+                     tickformat=".0%" if unit == "ratio" else ",")
+    return fig
+
+
+def _labels(rows: pl.DataFrame, unit: str) -> list[str]:
+    return [
+        format_value(v, unit, bool(s))
+        for v, s in zip(rows["value"].to_list(), rows["suppressed"].to_list()
+                        if "suppressed" in rows.columns else [False] * rows.height)
+    ]
+
+
+def trend_figure(rows: pl.DataFrame, title: str, unit: str, height: int = 320) -> go.Figure:
+    """Value over periods; rows are one indicator's total rows of one grain, in period order.
+
+    A suppressed period is drawn as a gap labelled "suppressed", never as zero.
+    """
+    rows = rows.sort("period")
+    labels = _labels(rows, unit)
+    values = [None if label == "suppressed" else v for v, label in zip(rows["value"].to_list(), labels)]
+    fig = go.Figure(go.Scatter(
+        x=rows["period"].to_list(), y=values, mode="lines+markers+text", text=labels,
+        textposition="top center", line={"color": PALETTE[0], "width": 2}, connectgaps=False,
+        hovertemplate="%{x}: %{text}<extra></extra>",
+    ))
+    fig.update_xaxes(type="category")
+    return _layout(fig, title, unit, height)
+
+
+def breakdown_figure(rows: pl.DataFrame, title: str, unit: str, height: int = 320) -> go.Figure:
+    """Horizontal bars, one per breakdown value, each labelled with its value as text."""
+    rows = rows.sort("breakdown_value", descending=True)
+    labels = _labels(rows, unit)
+    values = [0 if label == "suppressed" else v for v, label in zip(rows["value"].to_list(), labels)]
+    fig = go.Figure(go.Bar(
+        y=rows["breakdown_value"].to_list(), x=values, orientation="h", text=labels,
+        textposition="outside", marker={"color": PALETTE[0]}, cliponaxis=False,
+        hovertemplate="%{y}: %{text}<extra></extra>",
+    ))
+    fig = _layout(fig, title, unit, max(height, 40 + 26 * rows.height))
+    fig.update_xaxes(tickformat=".0%" if unit == "ratio" else ",", gridcolor="#e5e5e5")
+    fig.update_yaxes(tickformat=None)
+    return fig

@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: schema and migrations, ingest with quarantine, load log, reference data."""
