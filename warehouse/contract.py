@@ -21,6 +21,8 @@ class Column:
     maximum: float | None = None
     #: sensitive columns never appear in public outputs
     sensitive: bool = False
+    #: a list column the contract says "may be empty": an empty cell is an empty list, not a missing value
+    may_be_empty: bool = False
 
     @property
     def is_list(self) -> bool:
@@ -81,7 +83,7 @@ ENTITIES: dict[str, Entity] = {
             C("country", "country"),
             C("women_led", "bool"),
             C("youth_led", "bool"),
-            C("constituencies", "list_enum", values=CONSTITUENCIES),
+            C("constituencies", "list_enum", values=CONSTITUENCIES, may_be_empty=True),
             C("budget_band", "enum", values=BUDGET_BANDS),
             C("ecosoc_status", "bool"),
             C("at_risk", "bool", sensitive=True),
@@ -96,7 +98,7 @@ ENTITIES: dict[str, Entity] = {
             C("country", "country", required=False),
             C("modality", "enum", values=MODALITIES),
             C("languages", "list_language"),
-            C("accessibility", "list_enum", values=ACCESSIBILITY),
+            C("accessibility", "list_enum", values=ACCESSIBILITY, may_be_empty=True),
             C("output_published_on", "date", required=False),
         ), row_rules=(("end_after_start", "end_date is before start_date"),)),
         Entity("participations", (
