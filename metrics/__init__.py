@@ -1,0 +1,1 @@
+"""Indicators: the catalogue (data), the polars engine, kept runs, validation and exports."""

@@ -1,0 +1,112 @@
+"""Indicators the catalogue's common shapes cannot say, as named functions (never evaluated text).
+
+Each function takes the indicator, its source frame and the build date and returns its cells
+(`metrics.cells.CELL_SCHEMA`). The catalogue names them with `compute = "<name>"`.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Callable
+
+import polars as pl
+
+from metrics.catalogue import Indicator
+from metrics.cells import ALL, CELL_SCHEMA, GRAINS, TOTAL, Measure, catalogue_measure, cells, period_index, \
+    period_index_of
+from warehouse.reference import NO_GROUP
+
+REGIONAL_GROUP_COUNT = 5
+ACTED_ON = ("implemented", "partially_implemented")
+
+
+def _engaged_organisations(contacts: pl.DataFrame, grain: str, breakdown: str) -> pl.LazyFrame:
+    """One row per (period, breakdown value, organisation) with a contact there."""
+    value = pl.lit(ALL) if breakdown == TOTAL else pl.col(breakdown)
+    return contacts.lazy().select(
+        period_index=period_index(pl.col("contact_date"), grain), breakdown_value=value, org_id=pl.col("org_id"),
+    ).unique()
+
+
+def returning_organisations(indicator: Indicator, contacts: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """PAR-05: of the organisations engaged in the previous period in a cell, those engaged again
+    in this period in the same cell; periods up to the one containing the build date."""
+    plans = []
+    for grain in GRAINS:
+        latest = period_index_of(as_of, grain)
+        for breakdown in indicator.breakdowns:
+            engaged = _engaged_organisations(contacts, grain, breakdown)
+            previously = engaged.with_columns(period_index=pl.col("period_index") + 1).filter(
+                pl.col("period_index") <= latest)
+            again = engaged.select("period_index", "breakdown_value", "org_id", engaged_again=pl.lit(True))
+            plans.append(
+                previously.join(again, on=["period_index", "breakdown_value", "org_id"], how="left")
+                .group_by("period_index", "breakdown_value")
+                .agg(denominator=pl.len(), numerator=pl.col("engaged_again").count())
+                .select(indicator_id=pl.lit(indicator.id), grain=pl.lit(grain), period_index=pl.col("period_index"),
+                        breakdown=pl.lit(breakdown), breakdown_value=pl.col("breakdown_value"),
+                        numerator=pl.col("numerator"), denominator=pl.col("denominator"),
+                        value=pl.col("numerator") / pl.col("denominator"))
+                .cast(CELL_SCHEMA)
+            )
+    return pl.concat(pl.collect_all(plans))
+
+
+def newcomer_share(indicator: Indicator, contacts: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """PAR-06: of the organisations engaged in the period, those whose first contact ever falls in it."""
+    base = catalogue_measure(indicator)
+    newcomers = Measure(
+        indicator=indicator,
+        denominator=base.denominator,
+        numerator=lambda grain: pl.col("org_id").filter(
+            period_index(pl.col("first_contact_date"), grain) == period_index(pl.col("contact_date"), grain)
+        ).n_unique(),
+    )
+    return cells(contacts, "contact_date", [newcomers])
+
+
+def regional_balance(indicator: Indicator, contacts: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """INC-05: normalised Shannon entropy of the engaged organisations' UN regional groups
+    (organisations from a State in no group left out; one group only gives 0.0)."""
+    in_a_group = contacts.filter(pl.col("region") != NO_GROUP)
+    plans = []
+    for grain in GRAINS:
+        for breakdown in indicator.breakdowns:
+            value = pl.lit(ALL) if breakdown == TOTAL else pl.col(breakdown)
+            per_group = (in_a_group.lazy()
+                         .select(period_index=period_index(pl.col("contact_date"), grain), breakdown_value=value,
+                                 group=pl.col("region"), org_id=pl.col("org_id"))
+                         .unique()
+                         .group_by("period_index", "breakdown_value", "group").agg(members=pl.len()))
+            share = pl.col("members") / pl.col("members").sum().over("period_index", "breakdown_value")
+            plans.append(
+                per_group.with_columns(share=share)
+                .group_by("period_index", "breakdown_value")
+                .agg(denominator=pl.col("members").sum(),
+                     entropy=-(pl.col("share") * pl.col("share").log()).sum())
+                .select(indicator_id=pl.lit(indicator.id), grain=pl.lit(grain), period_index=pl.col("period_index"),
+                        breakdown=pl.lit(breakdown), breakdown_value=pl.col("breakdown_value"),
+                        numerator=pl.lit(None, pl.Int64), denominator=pl.col("denominator"),
+                        # abs(): a single group gives -0.0, which would print as "-0.0"
+                        value=(pl.col("entropy") / math.log(REGIONAL_GROUP_COUNT)).abs())
+                .cast(CELL_SCHEMA)
+            )
+    return pl.concat(pl.collect_all(plans))
+
+
+def latest_follow_up_status(indicator: Indicator, recommendations: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """FOL-09: of the recommendations with a follow-up reported by the build date, those whose latest
+    one (latest reported_on, ties to the greatest follow_up_id) says implemented or partially implemented."""
+    latest = pl.col("latest_follow_up_status")
+    measure = catalogue_measure(indicator, population=latest.is_not_null(),
+                                numerator=latest.is_in(list(ACTED_ON)).fill_null(False))
+    return cells(recommendations, indicator.reference_date, [measure])
+
+
+COMPUTE_FUNCTIONS: dict[str, Callable[[Indicator, pl.DataFrame, date], pl.DataFrame]] = {
+    "returning_organisations": returning_organisations,
+    "newcomer_share": newcomer_share,
+    "regional_balance": regional_balance,
+    "latest_follow_up_status": latest_follow_up_status,
+}
