@@ -1,0 +1,156 @@
+"""Raw cells to contract types, vectorised with polars.
+
+Raw values come as strings (CSV, XLSX read as text) or native values (Parquet, JSON Lines, frames
+handed over by importers). Everything is first rendered as text the way a person would type it
+(`as_text`), so one parser serves every format. A cell that cannot be read as its column's type
+becomes null in the typed frame and yields a problem naming the column, the value and why; the
+Great Expectations suites then check the typed frame.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+
+import polars as pl
+
+from warehouse.contract import Column, Entity
+
+#: one row per broken rule of a record: `row` is the record's position in its file (0-based),
+#: `seq` orders the reasons of a row, `column` names the cell (null for a whole-row rule)
+PROBLEM_SCHEMA = {"row": pl.Int64, "seq": pl.Int64, "column": pl.String, "rule": pl.String, "reason": pl.String}
+
+_BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
+_DATE_SHAPE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_WHOLE_NUMBER_SHAPE = r"^[+-]?[0-9]+$"
+_POLARS_TYPES = {"bool": pl.Boolean, "int": pl.Int32, "float": pl.Float64, "date": pl.Date}
+
+_TYPE_WORDING = {
+    "bool": "is not a yes/no value (true/false, yes/no or 1/0)",
+    "int": "is not a whole number",
+    "float": "is not a number",
+    "date": "is not a date of the form YYYY-MM-DD",
+}
+
+
+def no_problems() -> pl.DataFrame:
+    return pl.DataFrame(schema=PROBLEM_SCHEMA)
+
+
+def as_text(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A column of any type rendered as the text a person would type (lists stay lists of text)."""
+    if isinstance(dtype, (pl.List, pl.Array)):
+        inner = dtype.inner
+        if isinstance(inner, (pl.List, pl.Array, pl.Struct)):
+            return expr.cast(pl.List(pl.String), strict=False)
+        return expr.cast(pl.List(inner)).list.eval(as_text(pl.element(), inner))
+    if dtype == pl.Date:
+        return expr.dt.strftime("%Y-%m-%d")
+    if isinstance(dtype, pl.Datetime):
+        # Spreadsheets store dates as midnight datetimes: show those as plain dates.
+        return (
+            pl.when(expr.dt.time() == pl.time(0))
+            .then(expr.dt.strftime("%Y-%m-%d"))
+            .otherwise(expr.dt.strftime("%Y-%m-%dT%H:%M:%S"))
+        )
+    if dtype.is_float():
+        # Spreadsheets store whole numbers as floats: 12.0 is the 12 someone typed.
+        integral = expr.is_finite() & (expr == expr.round(0)) & (expr.abs() < 2**53)
+        return pl.when(integral).then(expr.cast(pl.Int64).cast(pl.String)).otherwise(expr.cast(pl.String))
+    if dtype == pl.Boolean:
+        return pl.when(expr).then(pl.lit("true")).when(~expr).then(pl.lit("false"))
+    if isinstance(dtype, pl.Struct):
+        return expr.struct.json_encode()
+    return expr.cast(pl.String)
+
+
+def _blank_to_null(text: pl.Expr) -> pl.Expr:
+    stripped = text.str.strip_chars()
+    return pl.when(stripped == "").then(None).otherwise(stripped)
+
+
+def _list_items(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A list cell as a list of stripped, non-empty text items (`a; b;` -> [a, b])."""
+    if isinstance(dtype, (pl.List, pl.Array)):
+        items = as_text(expr, dtype)
+    else:
+        items = as_text(expr, dtype).str.split(";")
+    return items.list.eval(pl.element().str.strip_chars()).list.eval(
+        pl.element().filter(pl.element().is_not_null() & (pl.element() != ""))
+    )
+
+
+def _typed(column: Column, raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if column.is_list:
+        items = _list_items(raw, dtype)
+        if column.may_be_empty:
+            return items.fill_null(pl.lit([], dtype=pl.List(pl.String)))
+        return pl.when(items.list.len() > 0).then(items)
+    if column.type in _POLARS_TYPES and dtype == _POLARS_TYPES[column.type]:
+        return raw
+    text = _blank_to_null(as_text(raw, dtype))
+    if column.type == "bool":
+        return text.str.to_lowercase().replace_strict(_BOOLEANS, default=None, return_dtype=pl.Boolean)
+    if column.type == "int":
+        return pl.when(text.str.contains(_WHOLE_NUMBER_SHAPE)).then(text.cast(pl.Int32, strict=False))
+    if column.type == "float":
+        number = text.cast(pl.Float64, strict=False)
+        return pl.when(number.is_finite()).then(number)
+    if column.type == "date":
+        return pl.when(text.str.contains(_DATE_SHAPE)).then(text.str.to_date("%Y-%m-%d", strict=False))
+    return text
+
+
+@dataclass(frozen=True)
+class Coerced:
+    #: the contract columns in their contract types (lists as lists of text)
+    typed: pl.DataFrame
+    #: cells that could not be read as their column's type (PROBLEM_SCHEMA)
+    problems: pl.DataFrame
+
+
+def coerce_records(entity: Entity, raw: pl.DataFrame) -> Coerced:
+    """Type the contract columns of `raw` (which has every contract column, by its contract name)."""
+    typed_exprs = [_typed(c, pl.col(c.name), raw.schema[c.name]).alias(c.name) for c in entity.columns]
+    typed = raw.select(typed_exprs)
+    checked = [c for c in entity.columns if c.type in _TYPE_WORDING]
+    if not checked:
+        return Coerced(typed, no_problems())
+    unreadable = pl.concat([
+        raw.select(
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("row"),
+            pl.lit(position, pl.Int64).alias("seq"),
+            pl.lit(c.name).alias("column"),
+            pl.lit(f"{entity.name}.{c.name}.type").alias("rule"),
+            pl.concat_str(
+                pl.lit(f"{c.name} '"), as_text(pl.col(c.name), raw.schema[c.name]),
+                pl.lit(f"' {_TYPE_WORDING[c.type]}"),
+            ).alias("reason"),
+            (_blank_to_null(as_text(pl.col(c.name), raw.schema[c.name])).is_not_null()
+             & typed.get_column(c.name).is_null()).alias("broken"),
+        ).filter("broken").drop("broken")
+        for position, c in enumerate(checked)
+    ])
+    return Coerced(typed, unreadable)
+
+
+def rendered_value(frame: pl.DataFrame, name: str) -> pl.Expr:
+    """A typed column shown as text in a reason (lists joined with `;`)."""
+    dtype = frame.schema[name]
+    text = as_text(pl.col(name), dtype)
+    if isinstance(dtype, pl.List):
+        text = text.list.join(";")
+    return text.fill_null("")
+
+
+def reasons_from_template(frame: pl.DataFrame, template: str) -> pl.Expr:
+    """The sentence `template` filled with each row's values: `{col}` inserts the value,
+    `{col!r}` the value in quotes. Built as a vectorised expression; no user text is evaluated."""
+    parts: list[pl.Expr] = []
+    for literal, field, _spec, conversion in string.Formatter().parse(template):
+        if literal:
+            parts.append(pl.lit(literal))
+        if field is not None:
+            value = rendered_value(frame, field)
+            parts.extend([pl.lit("'"), value, pl.lit("'")] if conversion == "r" else [value])
+    return pl.concat_str(parts)

@@ -1,0 +1,358 @@
+"""Validated, atomic ingest of contract records into the warehouse.
+
+One call (`ingest_paths` or `ingest_frames`) is one transaction: every file's records, its load
+log row and its quarantined rows commit together or not at all, so a load killed at any moment
+leaves the warehouse as it was. Files that cannot be read are refused before the warehouse is
+opened. Each record is checked against every rule of the contract in one pass: types (polars),
+the Great Expectations suite of its entity (`expectations/suites/`), foreign keys and
+cross-entity rules against the warehouse and the records loaded earlier in the same call, and
+duplicate keys within the file. A record that breaks any rule goes to quarantine with every
+reason; the others are upserted by key (the latest load wins).
+
+Duplicate keys within one file: the last row wins; each earlier row with the same key is
+quarantined with a reason naming the row that replaces it, so rows read = loaded + quarantined.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from agora.progress import progress
+from expectations.raw_records import unexpected_rows
+from warehouse.coerce import PROBLEM_SCHEMA, Coerced, as_text, coerce_records, no_problems, reasons_from_template
+from warehouse.contract import ENTITIES, LOAD_ORDER, Entity
+from warehouse.db import connect
+from warehouse.loadlog import LoadRecord, record_load
+from warehouse.quarantine import record_quarantine
+from warehouse.readers import UnreadableFile, entity_of, files_in_folder, read_file
+
+# Reason order within a row: unreadable cells, then the suite's expectations, then rules that
+# need other records.
+_SEQ_EXPECTATIONS = 1_000
+_SEQ_REFERENCES = 2_000
+_SEQ_CROSS_ENTITY = 3_000
+_SEQ_DUPLICATE = 4_000
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One file's (or one handed-over frame's) records, ready to validate."""
+    entity: str
+    source: str
+    #: every column as read, names lower-cased; contract columns the file lacks are added as null
+    frame: pl.DataFrame
+    first_row_number: int
+    content_hash: str
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    source: str
+    entity: str
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    warnings: tuple[str, ...]
+    #: (rule, rows breaking it, one example: "row N: reason"), most frequent first
+    top_reasons: tuple[tuple[str, int, str], ...]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    warehouse: Path
+    files: tuple[FileOutcome, ...]
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+    def render(self) -> str:
+        """The one-screen summary printed after every ingest."""
+        width = max([len("source"), *(len(f.source) for f in self.files)])
+        lines = [
+            f"Ingested {len(self.files)} file(s) into {self.warehouse}: {self.rows_read:,} rows read, "
+            f"{self.rows_loaded:,} loaded, {self.rows_quarantined:,} quarantined.",
+            "",
+            f"{'source':<{width}}  {'entity':<16}{'read':>12}{'loaded':>12}{'quarantined':>13}",
+        ]
+        for f in self.files:
+            lines.append(f"{f.source:<{width}}  {f.entity:<16}{f.rows_read:>12,}{f.rows_loaded:>12,}"
+                         f"{f.rows_quarantined:>13,}")
+        warnings = [f"  {f.source}: {w}" for f in self.files for w in f.warnings]
+        if warnings:
+            lines += ["", "Warnings:", *warnings]
+        reasons = sorted(((n, f.source, example) for f in self.files for _rule, n, example in f.top_reasons),
+                         key=lambda r: -r[0])[:8]
+        if reasons:
+            lines += ["", "Top reasons for quarantine (see `agora quarantine` for every row):"]
+            lines += [f"  {n:>9,} x  {source} {example}" for n, source, example in reasons]
+        return "\n".join(lines)
+
+
+# -- reading --------------------------------------------------------------------------------
+
+def _column_names(source: str, frame: pl.DataFrame) -> list[str]:
+    names = [c.replace("\ufeff", "").strip().lower() for c in frame.columns]
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise UnreadableFile(f"{source} has two columns named '{name}' (column names ignore case).")
+        seen.add(name)
+    return names
+
+
+def _refuse_wrong_columns(source: str, entity: Entity, names: list[str]) -> None:
+    present = set(names)
+    missing_keys = [k for k in entity.key if k not in present]
+    if missing_keys:
+        def fit(other: Entity) -> int:
+            return len(present & set(other.column_names))
+
+        others = [e for e in ENTITIES.values()
+                  if e.name != entity.name and set(e.key) <= present and fit(e) > fit(entity)]
+        if others:
+            best = max(others, key=fit)
+            raise UnreadableFile(
+                f"{source} has the columns of {best.name}, not of {entity.name}: rename the file "
+                f"{best.name} or pass --entity {best.name}."
+            )
+        raise UnreadableFile(
+            f"{source} has no column {', '.join(repr(k) for k in missing_keys)}, the key of {entity.name}; "
+            f"its columns are: {', '.join(names)}."
+        )
+    missing = [c.name for c in entity.columns if c.required and c.name not in present]
+    if missing:
+        raise UnreadableFile(
+            f"{source} lacks the required column(s) {', '.join(repr(m) for m in missing)} of {entity.name}."
+        )
+
+
+def as_batch(entity_name: str, source: str, frame: pl.DataFrame, first_row_number: int = 1,
+             content_hash: str | None = None, warnings: Iterable[str] = ()) -> Batch:
+    """Check a raw frame's columns against its entity (refusing it whole if they do not fit)."""
+    entity = ENTITIES[entity_name]
+    names = _column_names(source, frame)
+    _refuse_wrong_columns(source, entity, names)
+    frame = frame.rename(dict(zip(frame.columns, names)))
+    unknown = [n for n in names if n not in entity.column_names]
+    notes = [*warnings, *(f"unknown column '{n}' was not loaded (kept in quarantined rows' raw values)"
+                          for n in unknown)]
+    absent = [c.name for c in entity.columns if c.name not in names]
+    frame = frame.with_columns(pl.lit(None, pl.String).alias(n) for n in absent)
+    if frame.height == 0:
+        notes.append("it has no records")
+    if content_hash is None:
+        content_hash = hashlib.sha256(frame.serialize(format="binary")).hexdigest()
+    return Batch(entity_name, source, frame, first_row_number, content_hash, tuple(notes))
+
+
+def _batches_of_paths(paths: list[Path], entity: str | None) -> list[Batch]:
+    files: list[tuple[str, Path]] = []
+    for path in paths:
+        if path.is_dir():
+            files += [(entity_of(p, entity), p) for p in files_in_folder(path, entity)]
+        else:
+            files.append((entity_of(path, entity), path))
+    batches = []
+    for name, path in files:
+        raw = read_file(path, name)
+        batches.append(as_batch(name, str(path), raw.frame, raw.first_row_number, raw.content_hash, raw.warnings))
+    return batches
+
+
+# -- validating -----------------------------------------------------------------------------
+
+def _frame_for_expectations(typed: pl.DataFrame):
+    """The typed records as pandas for GX; lists become `;`-joined text (null when empty)."""
+    return typed.with_columns(
+        pl.when(pl.col(name).list.len() > 0).then(pl.col(name).list.join(";")).alias(name)
+        for name, dtype in typed.schema.items() if isinstance(dtype, pl.List)
+    ).to_pandas()
+
+
+def _problem_rows(frame: pl.DataFrame, broken: pl.Expr, seq: int, column: str | None, rule: str,
+                  reason: pl.Expr) -> pl.DataFrame:
+    return frame.with_row_index("row").filter(broken).select(
+        pl.col("row").cast(pl.Int64), pl.lit(seq, pl.Int64).alias("seq"), pl.lit(column, pl.String).alias("column"),
+        pl.lit(rule).alias("rule"), reason.alias("reason"),
+    )
+
+
+def _expectation_problems(entity: Entity, coerced: Coerced, parameters: dict[str, list]) -> pl.DataFrame:
+    found = [no_problems()]
+    typed = coerced.typed
+    for position, unexpected in enumerate(unexpected_rows(entity.name, _frame_for_expectations(typed), parameters)):
+        rows = pl.Series(unexpected.rows, dtype=pl.Int64)
+        found.append(_problem_rows(typed, pl.int_range(pl.len(), dtype=pl.Int64).is_in(rows),
+                                   _SEQ_EXPECTATIONS + position, unexpected.column, unexpected.rule,
+                                   reasons_from_template(typed, unexpected.reason)))
+    problems = pl.concat(found)
+    # A cell that could not be read is null in the typed frame: its "is empty" is not news.
+    return problems.join(coerced.problems.select("row", "column"), on=["row", "column"], how="anti")
+
+
+def _reference_problems(con: duckdb.DuckDBPyConnection, entity: Entity, typed: pl.DataFrame) -> pl.DataFrame:
+    """Foreign keys: the warehouse inside this transaction holds the parents loaded earlier in the call."""
+    found = [no_problems()]
+    for position, column in enumerate(c for c in entity.columns if c.references):
+        parent = ENTITIES[column.references]
+        parent_key = parent.key[0]
+        known = con.sql(f"SELECT DISTINCT {parent_key} FROM {parent.name}").pl().get_column(parent_key)
+        found.append(_problem_rows(
+            typed, pl.col(column.name).is_not_null() & ~pl.col(column.name).is_in(known.implode()),
+            _SEQ_REFERENCES + position, column.name, f"{entity.name}.{column.name}.exists",
+            reasons_from_template(typed, f"{column.name} {{{column.name}!r}} is not a known {parent_key} "
+                                         f"(not in {parent.name}, in the warehouse or earlier in this load)"),
+        ))
+    return pl.concat(found)
+
+
+def _cross_entity_problems(con: duckdb.DuckDBPyConnection, entity: Entity, typed: pl.DataFrame) -> pl.DataFrame:
+    rule_ids = {rule_id for rule_id, _ in entity.row_rules}
+    if "reported_after_issue" not in rule_ids:
+        return no_problems()
+    issued = con.sql("SELECT recommendation_id, issued_on AS recommendation_issued_on FROM recommendations").pl()
+    joined = typed.join(issued, on="recommendation_id", how="left", maintain_order="left")
+    return _problem_rows(
+        joined, pl.col("reported_on") < pl.col("recommendation_issued_on"), _SEQ_CROSS_ENTITY, None,
+        f"{entity.name}.reported_after_issue",
+        reasons_from_template(joined, "reported_on ({reported_on}) is before the recommendation's issued_on "
+                                      "({recommendation_issued_on})"),
+    )
+
+
+def _duplicate_problems(entity: Entity, typed: pl.DataFrame, first_row_number: int) -> pl.DataFrame:
+    key = list(entity.key)
+    keyed = typed.select(key).with_columns(
+        (pl.int_range(pl.len(), dtype=pl.Int64) + first_row_number).alias("row_number"),
+    ).with_columns(pl.col("row_number").max().over(key).alias("later_row"))
+    is_earlier = pl.all_horizontal(pl.col(k).is_not_null() for k in key) & (pl.col("row_number") != pl.col("later_row"))
+    described = ", ".join(f"{k} {{{k}!r}}" for k in key)
+    return _problem_rows(
+        keyed, is_earlier, _SEQ_DUPLICATE, None, f"{entity.name}.duplicate_key",
+        reasons_from_template(keyed, f"{described} appears again at row {{later_row}} of this file; the last row wins"),
+    )
+
+
+def _reasons_by_row(batch: Batch, problems: pl.DataFrame) -> pl.DataFrame:
+    return problems.sort("row", "seq").group_by("row", maintain_order=True).agg(
+        pl.col("reason").alias("reasons"), pl.col("rule").alias("rules"),
+    ).with_columns((pl.col("row") + batch.first_row_number).alias("row_number"))
+
+
+def _quarantine_rows(batch: Batch, by_row: pl.DataFrame) -> pl.DataFrame:
+    raw = batch.frame.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64)).join(
+        by_row.select("row", "row_number", "reasons"), on="row", how="inner")
+    return raw.select(
+        "row_number", "reasons",
+        pl.struct(as_text(pl.col(c), batch.frame.schema[c]).alias(c) for c in batch.frame.columns)
+        .struct.json_encode().alias("raw"),
+    ).sort("row_number")
+
+
+def _top_reasons(by_row: pl.DataFrame) -> tuple[tuple[str, int, str], ...]:
+    exploded = by_row.select("row_number", "rules", "reasons").explode("rules", "reasons")
+    tally = exploded.group_by("rules").agg(
+        pl.len().alias("n"), pl.col("row_number").first(), pl.col("reasons").first(),
+    ).sort("n", "rules", descending=[True, False]).head(5)
+    return tuple((rule, n, f"row {row}: {reason}") for rule, n, row, reason in tally.iter_rows())
+
+
+def _upsert(con: duckdb.DuckDBPyConnection, entity: Entity, rows: pl.DataFrame) -> None:
+    """Replace the warehouse rows sharing a key with `rows`, then add `rows` (latest load wins)."""
+    if rows.height == 0:
+        return
+    columns = ", ".join(entity.column_names)
+    same_key = " AND ".join(f"{entity.name}.{k} = staging.{k}" for k in entity.key)
+    con.register("staging", rows.to_arrow())
+    try:
+        con.execute(f"DELETE FROM {entity.name} USING staging WHERE {same_key}")
+        con.execute(f"INSERT INTO {entity.name} ({columns}) SELECT {columns} FROM staging")
+    finally:
+        con.unregister("staging")
+
+
+def _load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, parameters: dict[str, list]) -> FileOutcome:
+    started = datetime.now(timezone.utc).replace(tzinfo=None)
+    entity = ENTITIES[batch.entity]
+    coerced = coerce_records(entity, batch.frame.select(entity.column_names))
+    problems = pl.concat([
+        coerced.problems,
+        _expectation_problems(entity, coerced, parameters),
+        _reference_problems(con, entity, coerced.typed),
+        _cross_entity_problems(con, entity, coerced.typed),
+        _duplicate_problems(entity, coerced.typed, batch.first_row_number),
+    ]).select(PROBLEM_SCHEMA.keys())
+    by_row = _reasons_by_row(batch, problems)
+    valid = coerced.typed.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64)).join(
+        by_row.select("row"), on="row", how="anti").drop("row")
+    _upsert(con, entity, valid)
+    load_id = uuid.uuid4().hex
+    record_quarantine(con, load_id, batch.entity, batch.source, _quarantine_rows(batch, by_row))
+    outcome = FileOutcome(batch.source, batch.entity, batch.frame.height, valid.height, by_row.height,
+                          batch.warnings, _top_reasons(by_row))
+    record_load(con, LoadRecord(
+        load_id, batch.source, batch.content_hash, batch.entity, outcome.rows_read, outcome.rows_loaded,
+        outcome.rows_quarantined, batch.warnings, started, datetime.now(timezone.utc).replace(tzinfo=None),
+    ))
+    return outcome
+
+
+def _load(warehouse: Path, batches: list[Batch], known_indicators: frozenset[str]) -> IngestResult:
+    from warehouse.reference import known_country_codes
+
+    batches = sorted(batches, key=lambda b: LOAD_ORDER.index(b.entity))
+    parameters = {"known_countries": sorted(known_country_codes()), "known_indicators": sorted(known_indicators)}
+    con = connect(warehouse)
+    outcomes = []
+    try:
+        with progress("Ingesting", total=sum(b.frame.height for b in batches)) as bar:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for batch in batches:
+                    bar.describe(f"{batch.entity} from {batch.source}")
+                    outcomes.append(_load_batch(con, batch, parameters))
+                    bar.advance(batch.frame.height)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+    finally:
+        con.close()
+    return IngestResult(Path(warehouse), tuple(outcomes))
+
+
+def ingest_frames(warehouse: Path, frames: list[tuple[str, str, pl.DataFrame]],
+                  known_indicators: frozenset[str]) -> IngestResult:
+    """Validate and load raw frames (entity, source name, frame of raw values) in one transaction.
+    Frames are loaded parents first; their rows are numbered from 1."""
+    batches = []
+    for entity, source, frame in frames:
+        if entity not in ENTITIES:
+            raise UnreadableFile(f"{source}: '{entity}' is not an entity; the entities are {', '.join(ENTITIES)}.")
+        batches.append(as_batch(entity, source, frame))
+    return _load(warehouse, batches, known_indicators)
+
+
+def ingest_paths(warehouse: Path, paths: list[Path], entity: str | None,
+                 known_indicators: frozenset[str]) -> IngestResult:
+    """Validate and load files and folders of entity files in one transaction (parents first).
+    Every file is read before the warehouse is opened, so a refused file changes nothing."""
+    return _load(warehouse, _batches_of_paths([Path(p) for p in paths], entity), known_indicators)
