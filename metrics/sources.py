@@ -82,7 +82,7 @@ def regional_groups() -> pl.DataFrame:
 
 
 def _read(con: duckdb.DuckDBPyConnection, query: str, parameters: list | None = None) -> pl.DataFrame:
-    return con.execute(query, parameters or []).pl()
+    return con.sql(query, params=parameters or []).pl()
 
 
 class WarehouseRecords:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from dataclasses import dataclass
 from typing import Callable
 
 import polars as pl
@@ -104,9 +105,20 @@ def latest_follow_up_status(indicator: Indicator, recommendations: pl.DataFrame,
     return cells(recommendations, indicator.reference_date, [measure])
 
 
-COMPUTE_FUNCTIONS: dict[str, Callable[[Indicator, pl.DataFrame, date], pl.DataFrame]] = {
-    "returning_organisations": returning_organisations,
-    "newcomer_share": newcomer_share,
-    "regional_balance": regional_balance,
-    "latest_follow_up_status": latest_follow_up_status,
+@dataclass(frozen=True)
+class ComputeFunction:
+    cells: Callable[[Indicator, pl.DataFrame, date], pl.DataFrame]
+    #: build date -> the source records of its population: the indicator has rows iff one exists
+    population: Callable[[date], pl.Expr]
+
+
+COMPUTE_FUNCTIONS: dict[str, ComputeFunction] = {
+    # a previous period with contacts exists up to the build date's period iff a contact falls
+    # before the build date's month (the finest grain)
+    "returning_organisations": ComputeFunction(
+        returning_organisations, lambda as_of: pl.col("contact_date") < as_of.replace(day=1)),
+    "newcomer_share": ComputeFunction(newcomer_share, lambda as_of: pl.lit(True)),
+    "regional_balance": ComputeFunction(regional_balance, lambda as_of: pl.col("region") != NO_GROUP),
+    "latest_follow_up_status": ComputeFunction(
+        latest_follow_up_status, lambda as_of: pl.col("latest_follow_up_status").is_not_null()),
 }

@@ -1,0 +1,64 @@
+"""The output check: the indicator table against `expectations/suites/indicator_outputs.json` (GX).
+
+A run is stored only when every expectation holds; otherwise `OutputCheckFailed` says which
+checks failed with a few of the offending rows. Two value sets are parameters: the catalogue's
+indicators, and the indicators whose population has a member at the build date (an indicator
+with nobody to measure has no row and is not missing; one with somebody must have rows).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+
+from agora.errors import AgoraError
+from expectations.runner import run_suite
+
+SUITE_PATH = Path(__file__).resolve().parents[1] / "expectations" / "suites" / "indicator_outputs.json"
+SHOWN_ROWS = 5
+_ROW_LABEL = ("indicator_id", "grain", "period", "breakdown", "breakdown_value", "numerator", "denominator", "value")
+
+
+class OutputCheckFailed(AgoraError):
+    """The indicator table broke the output suite; the run was not stored."""
+
+
+@cache
+def _suite_document() -> dict:
+    return json.loads(SUITE_PATH.read_text(encoding="utf-8"))
+
+
+def _with_check_columns(table: pl.DataFrame) -> pl.DataFrame:
+    has_total = (pl.col("breakdown") == "total").any().over("indicator_id", "grain", "period")
+    return table.with_columns(period_has_total=has_total)
+
+
+def check_indicator_table(table: pl.DataFrame, catalogue_indicators: frozenset[str],
+                          expected_indicators: frozenset[str]) -> dict:
+    """Run the output suite; return its summary (stored with the run) or raise OutputCheckFailed."""
+    checked = _with_check_columns(table)
+    outcomes = run_suite(_suite_document(), checked.to_pandas(use_pyarrow_extension_array=False), {
+        "catalogue_indicators": sorted(catalogue_indicators),
+        "expected_indicators": sorted(expected_indicators),
+    })
+    checks = [{"rule": o.meta["rule"], "success": o.success} for o in outcomes]
+    failures = [_failure_text(o.meta, o.result, checked, expected_indicators) for o in outcomes if not o.success]
+    summary = {"suite": _suite_document()["name"], "success": not failures, "rows": table.height, "checks": checks}
+    if failures:
+        raise OutputCheckFailed(
+            "The indicator table failed its output checks, so this run was not stored:\n" + "\n".join(failures))
+    return summary
+
+
+def _failure_text(meta: dict, result: dict, checked: pl.DataFrame, expected: frozenset[str]) -> str:
+    if meta["rule"] == "every_indicator_present":
+        missing = sorted(expected - set(checked["indicator_id"].unique().to_list()))
+        return f"- {meta['reason']}: {', '.join(missing)}"
+    rows = result.get("unexpected_index_list") or []
+    shown = [", ".join(f"{c}={checked[c][int(i)]}" for c in _ROW_LABEL) for i in rows[:SHOWN_ROWS]]
+    which = f", the first {SHOWN_ROWS} of them" if len(rows) > SHOWN_ROWS else ""
+    lines = [f"- {meta['reason']} in {len(rows)} row(s){which}:"] + [f"    {line}" for line in shown]
+    return "\n".join(lines)
