@@ -52,6 +52,9 @@ class Batch:
     first_row_number: int
     content_hash: str
     warnings: tuple[str, ...]
+    #: reasons the caller found before validation (PROBLEM_SCHEMA, rows from 0, e.g. an importer's
+    #: unmatched State name); like unreadable cells, they replace the suite's reason for their cell
+    given_problems: pl.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,8 @@ def _refuse_wrong_columns(source: str, entity: Entity, names: list[str]) -> None
 
 
 def as_batch(entity_name: str, source: str, frame: pl.DataFrame, first_row_number: int = 1,
-             content_hash: str | None = None, warnings: Iterable[str] = ()) -> Batch:
+             content_hash: str | None = None, warnings: Iterable[str] = (),
+             given_problems: pl.DataFrame | None = None) -> Batch:
     """Check a raw frame's columns against its entity (refusing it whole if they do not fit)."""
     entity = ENTITIES[entity_name]
     names = _column_names(source, frame)
@@ -160,7 +164,7 @@ def as_batch(entity_name: str, source: str, frame: pl.DataFrame, first_row_numbe
         notes.append("it has no records")
     if content_hash is None:
         content_hash = hashlib.sha256(frame.serialize(format="binary")).hexdigest()
-    return Batch(entity_name, source, frame, first_row_number, content_hash, tuple(notes))
+    return Batch(entity_name, source, frame, first_row_number, content_hash, tuple(notes), given_problems)
 
 
 def _batches_of_paths(paths: list[Path], entity: str | None) -> list[Batch]:
@@ -293,6 +297,8 @@ def _load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, parameters: dict[s
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     entity = ENTITIES[batch.entity]
     coerced = coerce_records(entity, batch.frame.select(entity.column_names))
+    if batch.given_problems is not None:
+        coerced = Coerced(coerced.typed, pl.concat([coerced.problems, batch.given_problems.select(PROBLEM_SCHEMA.keys())]))
     problems = pl.concat([
         coerced.problems,
         _expectation_problems(entity, coerced, parameters),
@@ -348,6 +354,12 @@ def ingest_frames(warehouse: Path, frames: list[tuple[str, str, pl.DataFrame]],
         if entity not in ENTITIES:
             raise UnreadableFile(f"{source}: '{entity}' is not an entity; the entities are {', '.join(ENTITIES)}.")
         batches.append(as_batch(entity, source, frame))
+    return _load(warehouse, batches, known_indicators)
+
+
+def ingest_batches(warehouse: Path, batches: list[Batch], known_indicators: frozenset[str]) -> IngestResult:
+    """Validate and load batches built with `as_batch` (importers that number rows or find reasons
+    themselves) in one transaction, parents first."""
     return _load(warehouse, batches, known_indicators)
 
 
