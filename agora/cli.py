@@ -50,7 +50,7 @@ def cmd_quarantine(agora: Agora, args) -> int:
 
 
 def cmd_generate(agora: Agora, args) -> int:
-    counts = agora.generate(args.out, scale=args.scale, seed=args.seed)
+    counts = agora.generate(args.out, scale=args.scale, seed=args.seed, fmt=args.format)
     for entity, n in counts.items():
         print(f"{entity:16} {n:>12,}")
     return 0
@@ -128,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--scale", type=int, default=10_000, help="number of participations (default 10,000)")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--format", choices=["parquet", "csv"], default="parquet",
+                   help="file format (default parquet; CSV lists are ;-separated)")
 
     p = command("import", None, "Import records from a public database.")
     sources = p.add_subparsers(dest="source", required=True)

@@ -40,10 +40,10 @@ class Agora:
             write_quarantine_csv(rows, out)
         return rows
 
-    def generate(self, out: Path, scale: int, seed: int):
+    def generate(self, out: Path, scale: int, seed: int, fmt: str = "parquet"):
         from warehouse.generate import generate
 
-        return generate(out, scale=scale, seed=seed)
+        return generate(out, scale=scale, seed=seed, fmt=fmt)
 
     def import_upr_info(self, files: list[Path], encoding: str | None = None):
         from warehouse.upr_info import import_upr_info
