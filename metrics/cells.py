@@ -85,7 +85,8 @@ def _counted(indicator: Indicator, mask: pl.Expr, is_numerator: bool = False) ->
     summed = indicator.numerator_sum if is_numerator else indicator.denominator_sum
     if summed:
         return pl.col(summed).filter(mask).sum()
-    return mask.sum()
+    # counted through a column: a mask without filters is a literal, whose sum would be 1
+    return pl.col(indicator.reference_date).filter(mask).len()
 
 
 def cells(frame: pl.DataFrame, reference_date: str, measures: list[Measure]) -> pl.DataFrame:
