@@ -91,7 +91,7 @@ def cmd_report(agora: Agora, args) -> int:
 
 
 def cmd_serve(agora: Agora, args) -> int:
-    agora.serve(host=args.host, port=args.port, workers=args.workers)
+    agora.serve(host=args.host, port=args.port, workers=args.workers, audience=args.audience)
     return 0
 
 
@@ -164,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--audience", choices=["internal", "public"], default="internal",
+                   help="public applies the small-cell rule: suppressed cells show as suppressed")
 
     p = command("demo", cmd_demo, "Generate demo data, ingest it, build indicators, serve the dashboard.")
     p.add_argument("--scale", type=int, default=20_000)

@@ -91,11 +91,12 @@ class Agora:
             run_id=run_id, small_cell_threshold=self.settings.small_cell_threshold,
         )
 
-    def serve(self, host: str | None = None, port: int | None = None, workers: int = 1) -> None:
+    def serve(self, host: str | None = None, port: int | None = None, workers: int = 1,
+              audience: str = "internal") -> None:
         from dashboards.server import serve
 
         serve(self.settings.snapshot, host=host or self.settings.host, port=port or self.settings.port,
-              workers=workers)
+              workers=workers, audience=audience, threshold=self.settings.small_cell_threshold)
 
     def demo(self, scale: int, out: Path, seed: int = 7, serve: bool = True) -> None:
         """Generate demo data, ingest it, build indicators, and serve the dashboard."""

@@ -67,3 +67,42 @@ def breakdown_figure(rows: pl.DataFrame, title: str, unit: str, height: int = 32
     fig.update_xaxes(tickformat=".0%" if unit == "ratio" else ",", gridcolor="#e5e5e5")
     fig.update_yaxes(tickformat=None)
     return fig
+
+
+def sparkline_figure(rows: pl.DataFrame, unit: str, height: int = 56) -> go.Figure:
+    """A small trend without axes for an indicator card; the card prints the numbers beside it."""
+    rows = rows.sort("period")
+    labels = _labels(rows, unit)
+    values = [None if label == "suppressed" else v for v, label in zip(rows["value"].to_list(), labels)]
+    fig = go.Figure(go.Scatter(
+        x=rows["period"].to_list(), y=values, mode="lines+markers", text=labels, connectgaps=False,
+        line={"color": PALETTE[0], "width": 2}, marker={"size": 4},
+        hovertemplate="%{x}: %{text}<extra></extra>",
+    ))
+    fig.update_layout(
+        height=height, margin={"l": 4, "r": 4, "t": 4, "b": 4}, showlegend=False,
+        plot_bgcolor="white", paper_bgcolor="white", font={"family": FONT, "size": 11},
+    )
+    fig.update_xaxes(visible=False, type="category")
+    fig.update_yaxes(visible=False, rangemode="tozero")
+    return fig
+
+
+def breakdown_trend_figure(rows: pl.DataFrame, title: str, unit: str, height: int = 360) -> go.Figure:
+    """One line per breakdown value over periods, each named at its last point (not by colour alone)."""
+    rows = rows.sort("breakdown_value", "period")
+    fig = go.Figure()
+    for index, (name, group) in enumerate(rows.group_by("breakdown_value", maintain_order=True)):
+        labels = _labels(group, unit)
+        values = [None if label == "suppressed" else v for v, label in zip(group["value"].to_list(), labels)]
+        fig.add_trace(go.Scatter(
+            x=group["period"].to_list(), y=values, name=name[0], mode="lines+markers", text=labels,
+            connectgaps=False, line={"color": PALETTE[index % len(PALETTE)], "width": 2,
+                                     "dash": ("solid", "dash", "dot", "dashdot")[index // len(PALETTE) % 4]},
+            hovertemplate=f"{name[0]} %{{x}}: %{{text}}<extra></extra>",
+        ))
+    fig.update_xaxes(type="category")
+    fig = _layout(fig, title, unit, height)
+    fig.update_layout(showlegend=True, legend={"orientation": "v", "x": 1.02, "y": 1})
+    fig.update_layout(margin={"l": 60, "r": 200, "t": 50, "b": 60})
+    return fig

@@ -25,3 +25,16 @@ def format_integer(value: float | None, suppressed: bool = False) -> str:
     if suppressed:
         return SUPPRESSED
     return "–" if value is None else f"{round(value):,}"
+
+
+def format_change(delta: float | None, unit: str) -> str:
+    """A change between two periods: ratios in percentage points `+3.1 pts`, counts `+12`, else `-0.4`."""
+    if delta is None:
+        return "–"
+    if unit == "ratio":
+        return f"{delta * 100:+.1f} pts"
+    if unit == "count":
+        return f"{round(delta):+,}"
+    if unit == "index":
+        return f"{delta:+.2f}"
+    return f"{delta:+,.1f}"

@@ -1,0 +1,1 @@
+"""The Dash dashboards: read the published snapshot, never the warehouse, never compute an indicator."""

@@ -1,0 +1,66 @@
+"""`create_app`: the Dash app over a published snapshot, for one audience."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+from dash import Dash, dcc, html
+
+from agora.config import SMALL_CELL_THRESHOLD
+from dashboards.components import current
+from figures.formatting import format_integer
+from metrics.disclosure import AUDIENCES
+
+HERE = Path(__file__).parent
+NAVIGATION = (
+    ("overview", "/", "Overview"),
+    ("participation", "/participation", "Participation"),
+    ("inclusivity", "/inclusivity", "Inclusivity"),
+    ("follow_through", "/follow-through", "Follow-through"),
+    ("explorer", "/explorer", "Indicator explorer"),
+    ("data_quality", "/data-quality", "Data quality"),
+    ("definitions", "/definitions", "Definitions"),
+)
+
+
+def create_app(snapshot: Path, audience: str = "internal", threshold: int = SMALL_CELL_THRESHOLD) -> Dash:
+    """The dashboard reading `snapshot`; `audience="public"` applies the small-cell rule everywhere."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {AUDIENCES}")
+    app = Dash(
+        __name__, use_pages=True, pages_folder=str(HERE / "pages"), assets_folder=str(HERE / "assets"),
+        serve_locally=True, title="Agora", update_title=None, suppress_callback_exceptions=True,
+        compress=False, include_pages_meta=False,
+    )
+    app.server.config["AGORA"] = {"snapshot": Path(snapshot), "audience": audience, "threshold": threshold}
+    app.layout = _layout
+    return app
+
+
+def _layout() -> html.Div:
+    pub = current()
+    return html.Div([
+        html.A("Skip to content", href="#content", className="skip-link"),
+        html.Header([
+            html.Div([html.Span("Agora", className="brand"),
+                      html.Span("Civil society engagement with UN human-rights mechanisms", className="tagline")],
+                     className="brand-row"),
+            html.Nav([dcc.Link(label, href=path, id={"type": "nav", "page": name, "path": path},
+                               className="nav-link")
+                      for name, path, label in NAVIGATION], className="nav", **{"aria-label": "Pages"}),
+            html.Div(_run_line(pub), className="run-line"),
+        ], className="header"),
+        html.Div(dash.page_container, id="content"),
+    ], className="shell")
+
+
+def _run_line(pub) -> list:
+    if pub is None:
+        return ["No snapshot published yet"]
+    run = pub.latest_run
+    audience = html.Span(f"{pub.audience} view", className=f"badge badge-{pub.audience}")
+    if run is None:
+        return [audience, " No indicator run yet"]
+    return [audience, f" Run {run['run_id']} · as of {run['as_of']} · built {run['built_at']:%Y-%m-%d %H:%M} · "
+            f"{format_integer(run['row_count'])} indicator rows"]

@@ -1,0 +1,155 @@
+"""The published snapshot: a small read-only DuckDB file the dashboards open instead of the warehouse.
+
+The pipeline holds the warehouse open for writing during `agora ingest` and `agora build`, and a
+DuckDB file open for writing cannot be opened by another process at all. So after each ingest and
+build we copy what the dashboards need into a new file beside the warehouse and swap it in with
+`os.replace`: a dashboard reading the old file keeps a consistent view, the next request sees the
+new one, and nobody waits for anybody.
+
+What it holds (no raw records: they may name organisations):
+  indicator_values    the latest run's indicator table, internal (unsuppressed), spec column order
+  runs                every run, newest first, without the indicator rows
+  load_log            every load, newest first
+  quarantine_summary  quarantined rows counted by entity and reason
+  freshness           per entity: rows held, latest reference date, last load
+  validation          the latest run's output validation, one row per check
+  catalogue           the indicator catalogue the run was built with
+  mechanisms          mechanism id, name and kind (the dashboard's mechanism filter)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import duckdb
+
+from warehouse.contract import ENTITIES
+from warehouse.db import connect
+
+#: the column dating each entity's records (spec: "reference date"); participations are dated by
+#: their engagement, and entities without a date (mechanisms, organisations, targets) have none
+_REFERENCE_DATE_SQL = {
+    "engagements": "SELECT max(start_date) FROM wh.engagements",
+    "participations": "SELECT max(e.start_date) FROM wh.participations p "
+                      "JOIN wh.engagements e USING (engagement_id)",
+    "submissions": "SELECT max(received_on) FROM wh.submissions",
+    "recommendations": "SELECT max(issued_on) FROM wh.recommendations",
+    "follow_ups": "SELECT max(reported_on) FROM wh.follow_ups",
+    "feedback": "SELECT max(submitted_on) FROM wh.feedback",
+}
+
+INDICATOR_COLUMNS = (
+    "indicator_id, indicator_name, area, unit, grain, period, period_start, period_end, breakdown, "
+    "breakdown_value, numerator, denominator, value, baseline, target, status, "
+    "false AS suppressed, as_of, run_id"
+)
+
+
+def publish_snapshot(warehouse: Path, snapshot: Path) -> Path:
+    """Write the dashboards' snapshot of `warehouse` to `snapshot`, replacing any older one atomically."""
+    warehouse, snapshot = Path(warehouse), Path(snapshot)
+    # Open (and migrate) through the one entry point, so a fresh or older warehouse is readable.
+    connect(warehouse).close()
+    partial = snapshot.with_name(f".{snapshot.name}.{os.getpid()}.partial")
+    partial.unlink(missing_ok=True)
+    try:
+        con = duckdb.connect(str(partial))
+        try:
+            con.execute("ATTACH ? AS wh (READ_ONLY)", [str(warehouse)])
+            _copy_snapshot_tables(con)
+            con.execute("DETACH wh")
+        finally:
+            con.close()
+        os.replace(partial, snapshot)
+    finally:
+        partial.unlink(missing_ok=True)
+    return snapshot
+
+
+def _copy_snapshot_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        CREATE TABLE runs AS
+        SELECT run_id, as_of, built_at, code_version, row_count, validation
+        FROM wh.runs ORDER BY built_at DESC, run_id DESC
+    """)
+    con.execute(f"""
+        CREATE TABLE indicator_values AS
+        SELECT {INDICATOR_COLUMNS} FROM wh.indicator_values
+        WHERE run_id = (SELECT run_id FROM runs LIMIT 1)
+        ORDER BY indicator_id, grain, period, breakdown, breakdown_value
+    """)
+    con.execute("""
+        CREATE TABLE load_log AS
+        SELECT file, entity, rows_read, rows_loaded, rows_quarantined, len(warnings) AS warnings,
+               started_at, finished_at
+        FROM wh.load_log ORDER BY finished_at DESC, load_id DESC
+    """)
+    con.execute("""
+        CREATE TABLE quarantine_summary AS
+        SELECT entity, reason, count(*) AS rows
+        FROM (SELECT entity, unnest(reasons) AS reason FROM wh.quarantine)
+        GROUP BY entity, reason ORDER BY entity, rows DESC, reason
+    """)
+    _copy_freshness(con)
+    _copy_validation(con)
+    _copy_catalogue(con)
+    con.execute("CREATE TABLE mechanisms AS SELECT mechanism_id, name, kind FROM wh.mechanisms ORDER BY mechanism_id")
+
+
+def _copy_freshness(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        CREATE TABLE freshness (entity VARCHAR, rows BIGINT, latest_reference_date DATE,
+                                last_load TIMESTAMP, rows_quarantined BIGINT)
+    """)
+    for entity in ENTITIES:
+        # Table names come from our own contract, never from user text.
+        rows = con.sql(f"SELECT count(*) FROM wh.{entity}").fetchall()[0][0]
+        latest = con.sql(_REFERENCE_DATE_SQL[entity]).fetchall()[0][0] if entity in _REFERENCE_DATE_SQL else None
+        last_load, quarantined = con.execute(
+            "SELECT max(finished_at), coalesce(sum(rows_quarantined), 0)::BIGINT FROM wh.load_log "
+            "WHERE entity = ?", [entity]).fetchall()[0]
+        con.execute("INSERT INTO freshness VALUES (?, ?, ?, ?, ?)", [entity, rows, latest, last_load, quarantined])
+
+
+def _copy_validation(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        CREATE TABLE validation (expectation VARCHAR, column_name VARCHAR, success BOOLEAN,
+                                 unexpected BIGINT)
+    """)
+    latest = con.sql("SELECT validation FROM runs LIMIT 1").fetchall()
+    if latest:
+        con.executemany("INSERT INTO validation VALUES (?, ?, ?, ?)", validation_checks(latest[0][0]))
+
+
+def validation_checks(validation_json: str) -> list[tuple[str, str | None, bool, int | None]]:
+    """(expectation, column, success, unexpected count) per check of a Great Expectations result."""
+    result = json.loads(validation_json or "{}")
+    checks = []
+    for check in result.get("results", []) if isinstance(result, dict) else []:
+        config = check.get("expectation_config") or {}
+        kwargs = config.get("kwargs") or {}
+        details = check.get("result") or {}
+        checks.append((
+            config.get("type") or config.get("expectation_type") or "unnamed check",
+            kwargs.get("column") or ", ".join(kwargs.get("column_list") or []) or None,
+            bool(check.get("success")),
+            details.get("unexpected_count"),
+        ))
+    return checks
+
+
+def _copy_catalogue(con: duckdb.DuckDBPyConnection) -> None:
+    from metrics.catalogue import load_catalogue
+
+    con.execute("""
+        CREATE TABLE catalogue (position INTEGER, indicator_id VARCHAR, name VARCHAR, area VARCHAR,
+                                unit VARCHAR, polarity VARCHAR, definition VARCHAR, population VARCHAR,
+                                numerator VARCHAR, breakdowns VARCHAR[])
+    """)
+    con.executemany("INSERT INTO catalogue VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        (position, ind.id, ind.name, ind.area, ind.unit, ind.polarity, ind.definition,
+         ind.population, ind.numerator, list(ind.breakdowns))
+        for position, ind in enumerate(load_catalogue().indicators)
+    ])
