@@ -1,0 +1,85 @@
+"""The report as one self-contained HTML file: styles, fonts and charts inline, no script."""
+
+from __future__ import annotations
+
+import base64
+import io
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from figures.formatting import format_integer
+from figures.static import figure_svgs
+from reports.content import Report, reference_date_words
+from reports.traced import period_label, traced
+
+#: DejaVu, as Debian's fonts-dejavu-core installs it
+FONT_FOLDER = Path("/usr/share/fonts/truetype/dejavu")
+FONT_FACES = {("normal", "normal"): "DejaVuSans.ttf", ("bold", "normal"): "DejaVuSans-Bold.ttf",
+              ("normal", "italic"): "DejaVuSans-Oblique.ttf"}
+#: the characters the report writes: Latin-1 and the typographic marks it uses
+FONT_CHARACTERS = [*range(0x20, 0x7F), *range(0xA0, 0x180), *map(ord, "–—‘’“”…·•≤≥→")]
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(loader=PackageLoader("reports", "templates"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(traced=traced, period_label=period_label, integer=format_integer,
+                       reference_date_words=reference_date_words)
+    return env
+
+
+@lru_cache(maxsize=1)
+def font_faces_css() -> Markup:
+    """@font-face rules with DejaVu Sans subsets inline, so the file looks the same offline anywhere.
+
+    Without the fonts installed the report falls back to the reader's sans-serif.
+    """
+    import logging
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    # The subsetter logs each table it drops (FFTM, a FontForge timestamp) as a warning.
+    logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
+
+    rules = []
+    for (weight, style), name in FONT_FACES.items():
+        path = FONT_FOLDER / name
+        if not path.exists():
+            continue
+        font = TTFont(path, recalcTimestamp=False)
+        options = subset.Options()
+        options.name_IDs = ["*"]
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=FONT_CHARACTERS)
+        subsetter.subset(font)
+        buffer = io.BytesIO()
+        font.save(buffer)
+        data = base64.b64encode(buffer.getvalue()).decode("ascii")
+        rules.append(f'@font-face {{ font-family: "DejaVu Sans"; font-weight: {weight}; font-style: {style}; '
+                     f'src: url(data:font/ttf;base64,{data}) format("truetype"); }}')
+    return Markup("\n".join(rules))
+
+
+def stylesheet() -> Markup:
+    text = (Path(__file__).with_name("templates") / "report.css").read_text(encoding="utf-8")
+    return Markup(text)
+
+
+def report_html(report: Report) -> str:
+    """The whole report; its charts are drawn here, in one browser session."""
+    charts = {key: Markup(svg) for key, svg in figure_svgs(report.figures).items()}
+    return environment().get_template("report.html").render(
+        report=report, run=report.source.run, source=report.source, charts=charts,
+        fonts=font_faces_css(), css=stylesheet(),
+    )
+
+
+def index_html(entries: list[tuple[str, str]], audience: str, run) -> str:
+    """The list of a series of periodic reports: (period, file name) pairs."""
+    return environment().get_template("index.html").render(
+        entries=entries, audience=audience, run=run, fonts=font_faces_css(), css=stylesheet())

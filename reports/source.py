@@ -1,0 +1,115 @@
+"""What a report reads from the warehouse: one kept run, its indicator rows as the audience may
+see them, the catalogue, and the load and quarantine records behind the data."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from agora.errors import AgoraError
+from metrics.catalogue import load_catalogue
+from metrics.disclosure import apply_disclosure
+from metrics.export import RunInfo, chosen_run
+from metrics.runs import run_table
+from warehouse.db import connect
+
+#: the entities that carry their own reference date (participations are dated by their engagement)
+REFERENCE_DATE_COLUMNS = {
+    "engagements": "start_date",
+    "submissions": "received_on",
+    "recommendations": "issued_on",
+    "follow_ups": "reported_on",
+    "feedback": "submitted_on",
+}
+
+#: quoted raw values inside a quarantine reason (an id, a name): public reports show the rule only
+_QUOTED_VALUE = re.compile(r"'[^']*'|\"[^\"]*\"")
+
+
+@dataclass(frozen=True)
+class ReportSource:
+    run: RunInfo
+    #: the output validation result the run kept (JSON object)
+    validation: dict
+    audience: str
+    threshold: int
+    #: the indicator table of the run, disclosure applied for the audience
+    table: pl.DataFrame
+    indicators: tuple
+    #: one row per load: file, entity, rows read/loaded/quarantined, finished_at
+    loads: pl.DataFrame
+    #: quarantined rows counted by entity and reason
+    quarantine: pl.DataFrame
+    #: per entity: last load and newest reference date
+    freshness: pl.DataFrame
+
+
+class ReportSourceError(AgoraError):
+    """The warehouse cannot give a report what it needs."""
+
+
+def read_report_source(warehouse: Path, run_id: str | None, audience: str, threshold: int) -> ReportSource:
+    run = chosen_run(warehouse, run_id)
+    table = apply_disclosure(run_table(warehouse, run.run_id), audience, threshold)
+    try:
+        con = connect(warehouse, read_only=True)
+    except duckdb.IOException as exc:
+        raise ReportSourceError(
+            f"The warehouse {warehouse} is being written by another Agora command; "
+            f"write the report when it has finished ({exc})."
+        ) from exc
+    try:
+        validation = _validation(con, run.run_id)
+        loads = _loads(con)
+        quarantine = _quarantine_by_reason(con, audience)
+        freshness = _freshness(con, loads)
+    finally:
+        con.close()
+    return ReportSource(
+        run=run, validation=validation, audience=audience, threshold=threshold, table=table,
+        indicators=tuple(load_catalogue().indicators), loads=loads, quarantine=quarantine,
+        freshness=freshness,
+    )
+
+
+def _validation(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
+    (text,), = con.execute("SELECT validation FROM runs WHERE run_id = ?", [run_id]).fetchall()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return {"result": text}
+
+
+def _loads(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return con.sql(
+        "SELECT file, entity, rows_read, rows_loaded, rows_quarantined, finished_at "
+        "FROM load_log ORDER BY finished_at, load_id"
+    ).pl()
+
+
+def _quarantine_by_reason(con: duckdb.DuckDBPyConnection, audience: str) -> pl.DataFrame:
+    reasons = con.sql(
+        "SELECT entity, unnest(reasons) AS reason FROM quarantine"
+    ).pl()
+    if audience == "public":
+        # Raw values can be organisation ids or names; the public sees which rule failed only.
+        reasons = reasons.with_columns(pl.col("reason").str.replace_all(_QUOTED_VALUE.pattern, "…"))
+    return (
+        reasons.group_by("entity", "reason").agg(rows=pl.len().cast(pl.Int64))
+        .sort(["entity", "rows", "reason"], descending=[False, True, False])
+    )
+
+
+def _freshness(con: duckdb.DuckDBPyConnection, loads: pl.DataFrame) -> pl.DataFrame:
+    last_loaded = loads.group_by("entity").agg(last_loaded=pl.col("finished_at").max())
+    newest = [
+        (entity, con.sql(f"SELECT max({column}) FROM {entity}").fetchall()[0][0])
+        for entity, column in REFERENCE_DATE_COLUMNS.items()
+    ]
+    newest_records = pl.DataFrame(newest, schema={"entity": pl.String, "newest_record": pl.Date}, orient="row")
+    return last_loaded.join(newest_records, on="entity", how="full", coalesce=True).sort("entity")
