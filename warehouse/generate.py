@@ -384,6 +384,11 @@ def _ids(prefix: str, first: int, n: int, width: int) -> pl.Series:
     return pl.select(pl.concat_str(pl.lit(prefix), numbers)).to_series()
 
 
+def _labels(values, index: np.ndarray) -> pl.Series:
+    """The value at each index, as a string column (polars gathers far faster than numpy strings)."""
+    return pl.Series(list(values), dtype=pl.String).gather(index)
+
+
 def _id_width(n: int) -> int:
     return max(6, len(str(n)))
 
@@ -402,9 +407,8 @@ def _subsets(rng: np.random.Generator, values: tuple[str, ...], sizes: np.ndarra
     order = np.argsort(-keys, axis=1, kind="stable")
     chosen = order[np.arange(len(values))[None, :] < sizes[:, None]]
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int32)
-    array = pa.ListArray.from_arrays(pa.array(offsets), pa.array(np.asarray(values, dtype=object)[chosen],
-                                                                 type=pa.string()))
-    return pl.Series(array)
+    items = pa.array(list(values), type=pa.string()).take(pa.array(chosen))
+    return pl.Series(pa.ListArray.from_arrays(pa.array(offsets), items))
 
 
 def _days(d: date) -> int:
@@ -471,19 +475,19 @@ def _write_organisations(rng: np.random.Generator, scale: int, country_table: pl
     ecosoc_share = np.select([international, np.isin(type_names[org_type], ["regional_ngo", "network"])],
                              [0.6, 0.25], 0.07)
     names = pl.select(pl.concat_str(
-        pl.lit(pl.Series(np.array(ORG_NAME_FORMS)[rng.integers(len(ORG_NAME_FORMS), size=n)])), pl.lit(" "),
-        pl.lit(pl.Series(np.array(ORG_NAME_CAUSES)[rng.integers(len(ORG_NAME_CAUSES), size=n)])), pl.lit(" ("),
+        pl.lit(_labels(ORG_NAME_FORMS, rng.integers(len(ORG_NAME_FORMS), size=n))), pl.lit(" "),
+        pl.lit(_labels(ORG_NAME_CAUSES, rng.integers(len(ORG_NAME_CAUSES), size=n))), pl.lit(" ("),
         pl.lit(country_table["name"].gather(country)), pl.lit(")"),
     )).to_series()
     writer.write(pl.DataFrame({
         "org_id": _ids("ORG-", 1, n, _id_width(n)),
         "name": names,
-        "org_type": type_names[org_type],
+        "org_type": _labels(type_names, org_type),
         "country": country_table["iso3"].gather(country),
         "women_led": women_led,
         "youth_led": youth_led,
         "constituencies": constituencies,
-        "budget_band": np.array(contract.BUDGET_BANDS)[budget],
+        "budget_band": _labels(contract.BUDGET_BANDS, budget),
         "ecosoc_status": rng.random(n) < ecosoc_share,
         "at_risk": at_risk,
     }))
@@ -551,7 +555,7 @@ def _write_engagements(rng: np.random.Generator, scale: int, country_table: pl.D
     accessibility_sizes = np.where(rng.random(n) < accessibility_share_empty, 0, rng.integers(1, 4, size=n))
     iso3 = country_table["iso3"]
     title = pl.DataFrame({
-        "kind": np.array([KIND_TITLES[k] for k in kinds])[kind],
+        "kind": _labels([KIND_TITLES[k] for k in kinds], kind),
         "state": country_table["name"].gather(np.maximum(country, 0)).set(pl.Series(~about_a_state), None),
         "mechanism": pl.Series([m[1] for m in MECHANISMS]).gather(mechanism),
         "year": year,
@@ -562,12 +566,12 @@ def _write_engagements(rng: np.random.Generator, scale: int, country_table: pl.D
     writer.write(pl.DataFrame({
         "engagement_id": _ids("ENG-", 1, n, _id_width(n)),
         "mechanism_id": pl.Series([m[0] for m in MECHANISMS]).gather(mechanism),
-        "kind": kind_name,
+        "kind": _labels(kinds, kind),
         "title": title,
         "start_date": _dates(start),
         "end_date": _dates(end),
         "country": iso3.gather(np.maximum(country, 0)).set(pl.Series(country < 0), None),
-        "modality": np.array(contract.MODALITIES)[modality],
+        "modality": _labels(contract.MODALITIES, modality),
         "languages": _subsets(rng, LANGUAGES, _pick(rng, [0.35, 0.30, 0.20, 0.15], n) + 1, LANGUAGE_PULL),
         "accessibility": _subsets(rng, contract.ACCESSIBILITY, accessibility_sizes),
         "output_published_on": _dates(published),
@@ -706,7 +710,7 @@ def _write_submissions(rng: np.random.Generator, scale: int, engagements: _Engag
                 "engagement_id": eng_ids.gather(engagement),
                 "org_id": org_ids.gather(org).set(pl.Series(rng.random(n) < 0.10), None),
                 "received_on": _dates(received),
-                "language": np.array(languages)[_pick(rng, list(SUBMISSION_LANGUAGE_SHARE.values()), n)],
+                "language": _labels(languages, _pick(rng, list(SUBMISSION_LANGUAGE_SHARE.values()), n)),
                 "acknowledged_on": _dates(acknowledged),
                 "reflected_in_output": reflected,
             }))
@@ -760,9 +764,9 @@ def _write_recommendations_and_follow_ups(rng: np.random.Generator, scale: int, 
                 "engagement_id": eng_ids.gather(np.maximum(engagement, 0)).set(pl.Series(~linked), None),
                 "issued_on": _dates(issued),
                 "addressee_country": iso3.gather(addressee),
-                "text": np.array(RECOMMENDATION_TEXTS)[rng.integers(len(RECOMMENDATION_TEXTS), size=n)],
+                "text": _labels(RECOMMENDATION_TEXTS, rng.integers(len(RECOMMENDATION_TEXTS), size=n)),
                 "themes": _subsets(rng, RECOMMENDATION_THEMES, _pick(rng, [0.5, 0.35, 0.15], n) + 1),
-                "state_response": np.array(contract.STATE_RESPONSES)[response],
+                "state_response": _labels(contract.STATE_RESPONSES, response),
                 "specificity": specificity,
                 "informed_by_cso": rng.random(n) < 0.45,
                 "due_on": _dates(due),
@@ -776,7 +780,7 @@ def _write_recommendations_and_follow_ups(rng: np.random.Generator, scale: int, 
 def _follow_ups_frame(rng: np.random.Generator, first: int, rec_ids: pl.Series, issued: np.ndarray,
                       width: int) -> pl.DataFrame:
     """Chains of status updates per recommendation: later dates, status moving towards implementation."""
-    chain_length = _pick(rng, [0.20, 0.30, 0.25, 0.15, 0.10], len(rec_ids))
+    chain_length = _pick(rng, [0.25, 0.33, 0.22, 0.12, 0.08], len(rec_ids))
     recommendation = np.repeat(np.arange(len(rec_ids)), chain_length)
     n = len(recommendation)
     chain_start = np.repeat(np.cumsum(chain_length) - chain_length, chain_length)
@@ -799,8 +803,8 @@ def _follow_ups_frame(rng: np.random.Generator, first: int, rec_ids: pl.Series, 
         "follow_up_id": _ids("FU-", first + 1, n, width),
         "recommendation_id": rec_ids.gather(recommendation),
         "reported_on": _dates(reported),
-        "source": np.array(contract.FOLLOW_UP_SOURCES)[_pick(rng, [0.4, 0.3, 0.2, 0.1], n)],
-        "status": np.array(contract.FOLLOW_UP_STATUSES)[status],
+        "source": _labels(contract.FOLLOW_UP_SOURCES, _pick(rng, [0.4, 0.3, 0.2, 0.1], n)),
+        "status": _labels(contract.FOLLOW_UP_STATUSES, status),
     })
 
 
