@@ -22,7 +22,7 @@ from warehouse.contract import ENTITIES, Column, Entity
 
 SUITES_DIR = Path(__file__).with_name("suites")
 
-PERIOD_PATTERN = r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$"
+PERIOD_PATTERN = r"^[0-9]{4}(?:-Q[1-4]|-(?:0[1-9]|1[0-2]))?$"
 
 #: contract row rules that GX cannot express (they need another entity); ingest checks them
 CROSS_ENTITY_RULES = frozenset({"reported_after_issue"})
@@ -34,8 +34,8 @@ def _expectation(kind: str, rule: str, reason: str, **kwargs) -> dict:
 
 def _list_pattern(values: tuple[str, ...]) -> str:
     """A regex matching a `;`-joined list whose every item is one of `values`."""
-    item = "(" + "|".join(values) + ")"
-    return f"^{item}(;{item})*$"
+    item = "(?:" + "|".join(values) + ")"
+    return f"^{item}(?:;{item})*$"
 
 
 def _column_expectations(entity: Entity, column: Column) -> list[dict]:

@@ -204,7 +204,7 @@ def _expectation_problems(entity: Entity, coerced: Coerced, parameters: dict[str
     typed = coerced.typed
     for position, unexpected in enumerate(unexpected_rows(entity.name, _frame_for_expectations(typed), parameters)):
         rows = pl.Series(unexpected.rows, dtype=pl.Int64)
-        found.append(_problem_rows(typed, pl.int_range(pl.len(), dtype=pl.Int64).is_in(rows),
+        found.append(_problem_rows(typed, pl.int_range(pl.len(), dtype=pl.Int64).is_in(rows.implode()),
                                    _SEQ_EXPECTATIONS + position, unexpected.column, unexpected.rule,
                                    reasons_from_template(typed, unexpected.reason)))
     problems = pl.concat(found)
