@@ -102,12 +102,15 @@ def test_par03_mean_attended_organisations_per_engagement(w, indicator_table):
         w.organisation(org)
     (w.engagement("E1", "2026-01-10").engagement("E2", "2026-01-20", modality="online")
      .engagement("E3", "2026-01-12", kind="call_for_input").engagement("E4", "2026-07-10")
+     .engagement("E6", "2026-06-20", end_date="2026-07-10")           # started before, ends after
      .participation("E1", "O1").participation("E1", "O2").participation("E1", "O3")
      .participation("E1", "O4", attended=False)
-     .participation("E3", "O1").participation("E4", "O1"))
+     .participation("E3", "O1").participation("E4", "O1").participation("E6", "O2"))
     table = indicator_table(w.write(), AS_OF)
-    # E1 has 3 attended, E2 none (still in the denominator); the call and the July event are out: 3 / 2
-    assert cell(table, "PAR-03", "year", "2026") == (3, 2, 1.5)
+    # E1 has 3 attended, E2 none (still in the denominator), E6 one; the call and the July event
+    # are out: (3 + 0 + 1) / 3
+    assert cell(table, "PAR-03", "year", "2026") == (4, 3, pytest.approx(4 / 3))
+    assert cell(table, "PAR-03", "month", "2026-06") == (1, 1, 1.0)
     assert cell(table, "PAR-03", "month", "2026-01", "modality", "in_person") == (3, 1, 3.0)
     assert cell(table, "PAR-03", "month", "2026-01", "modality", "online") == (0, 1, 0.0)
 
