@@ -253,26 +253,41 @@ TARGETS = {
 
 @dataclass
 class _Organisations:
-    """What children of organisations need: a weighted draw of organisations, and where they are."""
+    """What children of organisations need: draws of organisations active on a day, and where they are.
+
+    Organisations are numbered in the order they started engaging (`entry`, ascending), so the ones
+    active on a day are a prefix of the numbering and every draw is a vectorised searchsorted.
+    """
     count: int
-    activity_cdf: np.ndarray
+    entry: np.ndarray
+    #: running total of the organisations' activity weights
+    activity_cumsum: np.ndarray
     at_risk: np.ndarray
     women_led: np.ndarray
-    #: organisation indices sorted by country, with each country's slice in that order
+    #: country * count + index, sorted: each country's organisations in numbering order
     by_country: np.ndarray
     country_start: np.ndarray
-    country_count: np.ndarray
 
-    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return np.minimum(np.searchsorted(self.activity_cdf, rng.random(n), side="right"), self.count - 1)
+    def active_on(self, days: np.ndarray) -> np.ndarray:
+        """How many organisations had started engaging by each day (at least one)."""
+        return np.maximum(np.searchsorted(self.entry, days, side="right"), 1)
 
-    def draw_from_countries(self, rng: np.random.Generator, country_codes: np.ndarray) -> np.ndarray:
-        """An organisation of each given country (index into `countries()`), or any one where a country has none."""
-        counts = self.country_count[country_codes]
-        local = self.by_country[self.country_start[country_codes] + (rng.random(len(country_codes)) *
-                                                                     np.maximum(counts, 1)).astype(np.int64)
-                                % max(self.count, 1)]
-        return np.where(counts > 0, local, self.draw(rng, len(country_codes)))
+    def draw(self, rng: np.random.Generator, days: np.ndarray) -> np.ndarray:
+        """An organisation active on each day, the more active ones more often."""
+        active = self.active_on(days)
+        reach = rng.random(len(days)) * self.activity_cumsum[active - 1]
+        return np.minimum(np.searchsorted(self.activity_cumsum, reach, side="right"), active - 1)
+
+    def draw_uniformly(self, rng: np.random.Generator, days: np.ndarray) -> np.ndarray:
+        return rng.integers(0, self.active_on(days))
+
+    def draw_from_countries(self, rng: np.random.Generator, country_codes: np.ndarray,
+                            days: np.ndarray) -> np.ndarray:
+        """An active organisation of each given country (index into `countries()`), any one where there is none."""
+        first = self.country_start[country_codes]
+        available = np.searchsorted(self.by_country, country_codes * self.count + self.active_on(days)) - first
+        pick = np.minimum(first + (rng.random(len(days)) * available).astype(np.int64), len(self.by_country) - 1)
+        return np.where(available > 0, self.by_country[pick] % self.count, self.draw(rng, days))
 
 
 @dataclass
@@ -420,8 +435,8 @@ def _clip_to_last(days: np.ndarray) -> np.ndarray:
     return np.where(days > _LAST, -1, days)
 
 
-def _allocate(total: int, weights: np.ndarray, cap: int) -> np.ndarray:
-    """Split `total` into integer parts proportional to weights, none above cap (largest remainders)."""
+def _allocate(total: int, weights: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """Split `total` into integer parts proportional to weights, none above its cap (largest remainders)."""
     parts = np.zeros(len(weights), dtype=np.int64)
     open_ = np.ones(len(weights), dtype=bool)
     remaining = total
@@ -447,7 +462,11 @@ def _mechanisms_frame() -> pl.DataFrame:
 
 def _write_organisations(rng: np.random.Generator, scale: int, country_table: pl.DataFrame,
                          writer: _EntityWriter) -> _Organisations:
-    n = min(max(scale // 8, 60), MAX_ORGANISATIONS)
+    n = min(max(scale // 8, 200), MAX_ORGANISATIONS)
+    # Some organisations were engaging before 2019, the others start over the years (newcomers).
+    established = rng.random(n) < 0.45
+    entry = np.sort(np.where(established, _days(FIRST_DAY) - 1,
+                             rng.integers(_days(FIRST_DAY), _days(date(2026, 9, 30)), size=n)))
     iso_index = {iso3: i for i, iso3 in enumerate(country_table["iso3"].to_list())}
     pools = {group: np.array([iso_index[c] for c in GROUP_MEMBERS.get(group, NO_GROUP_HOMES)])
              for group in REGION_SHARE}
@@ -492,13 +511,11 @@ def _write_organisations(rng: np.random.Generator, scale: int, country_table: pl
         "at_risk": at_risk,
     }))
     activity = rng.lognormal(0.0, 0.9, n) * np.where(international, 3.0, 1.0)
-    by_country = np.argsort(country, kind="stable")
-    sorted_countries = country[by_country]
-    all_countries = np.arange(country_table.height)
+    by_country = np.sort(country * n + np.arange(n))
     return _Organisations(
-        count=n, activity_cdf=np.cumsum(activity) / activity.sum(), at_risk=at_risk, women_led=women_led,
-        by_country=by_country, country_start=np.searchsorted(sorted_countries, all_countries),
-        country_count=np.bincount(country, minlength=country_table.height),
+        count=n, entry=entry, activity_cumsum=np.cumsum(activity), at_risk=at_risk, women_led=women_led,
+        by_country=by_country,
+        country_start=np.searchsorted(by_country, np.arange(country_table.height) * n),
     )
 
 
@@ -586,21 +603,22 @@ def _distinct_organisations(rng: np.random.Generator, engagement: np.ndarray, en
 
     Country visits and reviews draw many participants from the State concerned; the rest follow each
     organisation's activity. Repeated pairs are redrawn (uniformly after a few rounds, which always
-    ends since no engagement has more than half of all organisations).
+    ends since no engagement has more than half of the organisations active at its start).
     """
     local = (engagements.country[engagement] >= 0) & np.isin(
         engagements.kind[engagement], [contract.ENGAGEMENT_KINDS.index(k) for k in ("country_visit", "review")]
     ) & (rng.random(len(engagement)) < 0.4)
-    org = organisations.draw(rng, len(engagement))
-    org[local] = organisations.draw_from_countries(rng, engagements.country[engagement[local]])
+    day = engagements.start[engagement]
+    org = organisations.draw(rng, day)
+    org[local] = organisations.draw_from_countries(rng, engagements.country[engagement[local]], day[local])
     for round_ in range(1_000):
         key = engagement * organisations.count + org
         order = np.argsort(key, kind="stable")
         repeated = order[1:][key[order][1:] == key[order][:-1]]
         if len(repeated) == 0:
             return org
-        org[repeated] = (organisations.draw(rng, len(repeated)) if round_ < 5
-                         else rng.integers(organisations.count, size=len(repeated)))
+        org[repeated] = (organisations.draw(rng, day[repeated]) if round_ < 5
+                         else organisations.draw_uniformly(rng, day[repeated]))
     raise GenerateError("Could not give every engagement distinct organisations; use a larger scale.")
 
 
@@ -622,7 +640,9 @@ def _write_participations_and_feedback(rng: np.random.Generator, scale: int, eng
                                        feedback: _EntityWriter) -> None:
     weights = np.array([KIND_PARTICIPATION[k] for k in contract.ENGAGEMENT_KINDS])[engagements.kind]
     per_engagement = _allocate(scale, weights * rng.lognormal(0.0, 0.6, engagements.count),
-                               cap=max(1, organisations.count // 2))
+                               cap=np.maximum(organisations.active_on(engagements.start) // 2, 1))
+    if per_engagement.sum() != scale:
+        raise GenerateError(f"Could not place {scale:,} participations on {engagements.count:,} engagements.")
     feedback_total = scale // 4
     eng_ids = _ids("ENG-", 1, engagements.count, _id_width(engagements.count))
     org_ids = _ids("ORG-", 1, organisations.count, _id_width(organisations.count))
@@ -699,8 +719,9 @@ def _write_submissions(rng: np.random.Generator, scale: int, engagements: _Engag
                 [start + (rng.random(n) * (end - start + 1)).astype(np.int64), start - rng.integers(20, 121, size=n)],
                 start - rng.integers(0, 31, size=n))
             local = about_a_state[engagement] & (rng.random(n) < 0.5)
-            org = organisations.draw(rng, n)
-            org[local] = organisations.draw_from_countries(rng, engagements.country[engagement[local]])
+            org = organisations.draw(rng, received)
+            org[local] = organisations.draw_from_countries(rng, engagements.country[engagement[local]],
+                                                           received[local])
             delay = np.where(rng.random(n) < 0.6, rng.integers(0, 15, size=n), rng.integers(15, 41, size=n))
             acknowledged = np.where(rng.random(n) < 0.8, _clip_to_last(received + delay), -1)
             assessed = (engagements.published[engagement] >= 0) & (rng.random(n) < 0.9)
