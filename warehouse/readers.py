@@ -62,8 +62,10 @@ def _read_xlsx(path: Path, entity: str) -> tuple[pl.DataFrame, tuple[str, ...]]:
 
     try:
         workbook = fastexcel.read_excel(path)
-    except Exception as exc:  # fastexcel raises its own error types for every broken workbook
-        raise UnreadableFile(f"{path} cannot be read as an Excel workbook (.xlsx): {_first_line_of(exc)}.") from None
+    except Exception:  # fastexcel raises its own error types for every broken workbook
+        raise UnreadableFile(
+            f"{path} cannot be read as an Excel workbook: save it from your spreadsheet program as .xlsx and try again."
+        ) from None
     names = workbook.sheet_names
     if not names:
         raise UnreadableFile(f"{path} has no sheets.")
@@ -82,8 +84,8 @@ def _read_xlsx(path: Path, entity: str) -> tuple[pl.DataFrame, tuple[str, ...]]:
 def _read_parquet(path: Path) -> pl.DataFrame:
     try:
         return pl.read_parquet(path)
-    except (pl.exceptions.PolarsError, OSError) as exc:
-        raise UnreadableFile(f"{path} cannot be read as Parquet: {_first_line_of(exc)}.") from None
+    except (pl.exceptions.PolarsError, OSError):
+        raise UnreadableFile(f"{path} cannot be read as Parquet: it is damaged or not a Parquet file.") from None
 
 
 def _read_json_lines(path: Path) -> pl.DataFrame:
