@@ -13,12 +13,11 @@ generating costs beyond writing the files.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench import run_child
 
 
 def child(kind: str, scale: int, folder: Path) -> None:
@@ -39,10 +38,7 @@ def child(kind: str, scale: int, folder: Path) -> None:
 
 def measured(kind: str, scale: int, folder: Path) -> tuple[float, float, float]:
     """Seconds of the work itself, CPU seconds and peak RSS (MiB) of one child."""
-    process = subprocess.Popen([sys.executable, "-m", "bench.generate", "--child", kind, str(scale), str(folder)])
-    _, status, usage = os.wait4(process.pid, 0)
-    if os.waitstatus_to_exitcode(status):
-        raise SystemExit(f"the {kind} child at scale {scale:,} failed")
+    _, usage = run_child("bench.generate", kind, str(scale), str(folder))
     seconds = float((folder / f"{kind}.seconds").read_text())
     return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 

@@ -410,7 +410,12 @@ def _id_width(n: int) -> int:
 
 def _dates(days: np.ndarray) -> pl.Series:
     """Days since 1970-01-01 as a date column; negative days are missing dates."""
-    return pl.Series(pa.array(days.astype(np.int32), mask=days < 0, type=pa.date32()))
+    return _blank_where(pl.Series(days.astype(np.int32)).cast(pl.Date), days < 0)
+
+
+def _blank_where(values: pl.Series, blank: np.ndarray) -> pl.Series:
+    """The values, missing where `blank` is true."""
+    return pl.select(pl.when(pl.lit(pl.Series(~blank))).then(pl.lit(values))).to_series()
 
 
 def _subsets(rng: np.random.Generator, values: tuple[str, ...], sizes: np.ndarray,
@@ -422,8 +427,10 @@ def _subsets(rng: np.random.Generator, values: tuple[str, ...], sizes: np.ndarra
     order = np.argsort(-keys, axis=1, kind="stable")
     chosen = order[np.arange(len(values))[None, :] < sizes[:, None]]
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int32)
-    items = pa.array(list(values), type=pa.string()).take(pa.array(chosen))
-    return pl.Series(pa.ListArray.from_arrays(pa.array(offsets), items))
+    # Arrow arrays built from buffers, not from numpy arrays: pa.array() would import pandas (a second).
+    offsets_array = pa.Array.from_buffers(pa.int32(), len(offsets), [None, pa.py_buffer(offsets)])
+    items = _labels(values, chosen).to_arrow()
+    return pl.Series(pa.ListArray.from_arrays(offsets_array, items))
 
 
 def _days(d: date) -> int:
@@ -573,7 +580,7 @@ def _write_engagements(rng: np.random.Generator, scale: int, country_table: pl.D
     iso3 = country_table["iso3"]
     title = pl.DataFrame({
         "kind": _labels([KIND_TITLES[k] for k in kinds], kind),
-        "state": country_table["name"].gather(np.maximum(country, 0)).set(pl.Series(~about_a_state), None),
+        "state": _blank_where(country_table["name"].gather(np.maximum(country, 0)), ~about_a_state),
         "mechanism": pl.Series([m[1] for m in MECHANISMS]).gather(mechanism),
         "year": year,
     }).select(pl.concat_str(
@@ -587,7 +594,7 @@ def _write_engagements(rng: np.random.Generator, scale: int, country_table: pl.D
         "title": title,
         "start_date": _dates(start),
         "end_date": _dates(end),
-        "country": iso3.gather(np.maximum(country, 0)).set(pl.Series(country < 0), None),
+        "country": _blank_where(iso3.gather(np.maximum(country, 0)), country < 0),
         "modality": _labels(contract.MODALITIES, modality),
         "languages": _subsets(rng, LANGUAGES, _pick(rng, [0.35, 0.30, 0.20, 0.15], n) + 1, LANGUAGE_PULL),
         "accessibility": _subsets(rng, contract.ACCESSIBILITY, accessibility_sizes),
@@ -690,7 +697,7 @@ def _feedback_frame(rng: np.random.Generator, first: int, width: int, engagement
     return pl.DataFrame({
         "response_id": _ids("FB-", first + 1, n, width),
         "engagement_id": eng_ids.gather(engagement),
-        "org_id": org_ids.gather(org).set(pl.Series(anonymous), None),
+        "org_id": _blank_where(org_ids.gather(org), anonymous),
         "submitted_on": _dates(np.minimum(engagements.end[engagement] + rng.integers(0, 31, size=n), _LAST)),
         "satisfaction": satisfaction,
         "felt_heard": felt_heard,
@@ -725,11 +732,11 @@ def _write_submissions(rng: np.random.Generator, scale: int, engagements: _Engag
             delay = np.where(rng.random(n) < 0.6, rng.integers(0, 15, size=n), rng.integers(15, 41, size=n))
             acknowledged = np.where(rng.random(n) < 0.8, _clip_to_last(received + delay), -1)
             assessed = (engagements.published[engagement] >= 0) & (rng.random(n) < 0.9)
-            reflected = pl.Series(rng.random(n) < 0.45).set(pl.Series(~assessed), None)
+            reflected = _blank_where(pl.Series(rng.random(n) < 0.45), ~assessed)
             writer.write(pl.DataFrame({
                 "submission_id": _ids("SUB-", first + 1, n, _id_width(total)),
                 "engagement_id": eng_ids.gather(engagement),
-                "org_id": org_ids.gather(org).set(pl.Series(rng.random(n) < 0.10), None),
+                "org_id": _blank_where(org_ids.gather(org), rng.random(n) < 0.10),
                 "received_on": _dates(received),
                 "language": _labels(languages, _pick(rng, list(SUBMISSION_LANGUAGE_SHARE.values()), n)),
                 "acknowledged_on": _dates(acknowledged),
@@ -775,14 +782,14 @@ def _write_recommendations_and_follow_ups(rng: np.random.Generator, scale: int, 
             # A State never recommends to itself: the last member stands in when the draw hits the addressee.
             recommender = member_codes[rng.integers(len(member_codes) - 1, size=n)]
             recommender = np.where(recommender == addressee, member_codes[-1], recommender)
-            specificity = pl.Series(_pick(rng, [0.10, 0.20, 0.30, 0.25, 0.15], n) + 1).set(
-                pl.Series(rng.random(n) < 0.15), None)
+            specificity = _blank_where(pl.Series(_pick(rng, [0.10, 0.20, 0.30, 0.25, 0.15], n) + 1),
+                                       rng.random(n) < 0.15)
             due = np.where(rng.random(n) < 0.35, _clip_to_last(issued + rng.integers(180, 1096, size=n)), -1)
             rec_ids = _ids("REC-", first + 1, n, rec_width)
             recommendations.write(pl.DataFrame({
                 "recommendation_id": rec_ids,
                 "mechanism_id": mechanism_ids.gather(mechanism),
-                "engagement_id": eng_ids.gather(np.maximum(engagement, 0)).set(pl.Series(~linked), None),
+                "engagement_id": _blank_where(eng_ids.gather(np.maximum(engagement, 0)), ~linked),
                 "issued_on": _dates(issued),
                 "addressee_country": iso3.gather(addressee),
                 "text": _labels(RECOMMENDATION_TEXTS, rng.integers(len(RECOMMENDATION_TEXTS), size=n)),
@@ -791,8 +798,8 @@ def _write_recommendations_and_follow_ups(rng: np.random.Generator, scale: int, 
                 "specificity": specificity,
                 "informed_by_cso": rng.random(n) < 0.45,
                 "due_on": _dates(due),
-                "recommending_country": iso3.gather(recommender).set(pl.Series(~upr), None),
-                "recommending_group": group.gather(recommender).set(pl.Series(~upr), None),
+                "recommending_country": _blank_where(iso3.gather(recommender), ~upr),
+                "recommending_group": _blank_where(group.gather(recommender), ~upr),
             }))
             follow_ups.write(_follow_ups_frame(rng, follow_ups.rows, rec_ids, issued, _id_width(total * 2)))
             bar.advance(n)
