@@ -12,6 +12,7 @@ import codecs
 import csv
 import hashlib
 import io
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,9 +21,12 @@ from pathlib import Path
 import polars as pl
 
 from agora.errors import AgoraError
+from agora.progress import progress
+from metrics.catalogue import load_catalogue
 from warehouse.coerce import PROBLEM_SCHEMA
 from warehouse.contract import ENTITIES
 from warehouse.ingest import IngestResult, as_batch, ingest_batches
+from warehouse.reference import UnknownUprSession, match_country, upr_session_start
 
 UPR_INFO_COLUMNS = (
     "To", "To-Rgrp", "To-Org", "Text", "From", "From-Rgrp", "From-Org", "Response", "Action", "Issue", "Session",
@@ -35,6 +39,9 @@ SESSION_LENGTH = timedelta(days=11)
 LEGACY_ENCODINGS = ("cp1252", "mac_roman")
 #: Typographic punctuation that both legacy encodings carry and real text uses.
 TYPOGRAPHIC = set("\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb\u00a0\u00b0\u00b7")
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 class UprInfoError(AgoraError):
@@ -85,11 +92,10 @@ def legacy_text_plausibility(text: str) -> int:
     lowercase letter inside a word or an accented capital starting one scores, a symbol or a
     capital inside a word (what the wrong legacy encoding produces, `CÙte`, `TŸrkiye`) costs."""
     score = 0
-    for index, char in enumerate(text):
-        if char.isascii():
-            continue
-        before = text[index - 1] if index else " "
-        after = text[index + 1] if index + 1 < len(text) else " "
+    padded = f" {text} "
+    for found in _NON_ASCII.finditer(padded):
+        at = found.start()
+        before, char, after = padded[at - 1], padded[at], padded[at + 1]
         category = unicodedata.category(char)
         if char in TYPOGRAPHIC:
             plausible = True
@@ -115,6 +121,9 @@ class UprRow:
 def upr_rows(path: Path, text: str) -> tuple[list[UprRow], tuple[str, ...]]:
     """The file's rows keyed by the export's column names, and warnings about extra columns.
     Blank lines are not rows; a header without every export column refuses the file."""
+    # Line breaks become `\n` (between rows and inside quoted text: CR-only files break lines with
+    # `\r`) and text is composed, so a re-saved or re-encoded copy reads the same.
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     records = [record for record in csv.reader(io.StringIO(text, newline="")) if any(v.strip() for v in record)]
     if not records:
         raise UprInfoError(f"{path.name} is empty: a UPR Info export starts with a header row.")
@@ -135,15 +144,9 @@ def upr_rows(path: Path, text: str) -> tuple[list[UprRow], tuple[str, ...]]:
         problem = None
         if len(record) != len(header):
             problem = f"the row has {len(record)} values where the header has {len(header)} columns"
-        values = {name: normalised_value(record[at]) if at < len(record) else "" for name, at in positions.items()}
+        values = {name: record[at].strip() if at < len(record) else "" for name, at in positions.items()}
         rows.append(UprRow(number, values, problem))
     return rows, warnings
-
-
-def normalised_value(text: str) -> str:
-    """A cell as compared and kept: line breaks as `\\n` (CR-only files break lines with `\\r`),
-    Unicode composed, outer spaces trimmed."""
-    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 def recommendation_ids(rows: list[UprRow]) -> list[str]:
@@ -175,10 +178,8 @@ class Rejection:
 
 def session_of_row(values: dict[str, str]) -> tuple[int | None, date | None, Rejection | None]:
     """The row's session number and start date, or why it has none."""
-    from warehouse.reference import UnknownUprSession, upr_session_start
-
     given = values["Session"]
-    if not given.isdigit():
+    if not re.fullmatch(r"[0-9]+", given):
         return None, None, Rejection(
             "issued_on", "upr_info.session.number",
             f"Session {given!r} is not a UPR Working Group session number" if given
@@ -193,8 +194,6 @@ def session_of_row(values: dict[str, str]) -> tuple[int | None, date | None, Rej
 
 def state_of(name: str, column: str, role: str) -> tuple[str, Rejection | None]:
     """The ISO3 code of a State named in the export, or the name as given and why it is rejected."""
-    from warehouse.reference import match_country
-
     if not name:
         return "", Rejection(column, f"upr_info.{role}.empty", f"{role} is empty: the row names no State")
     iso3 = match_country(name)
@@ -286,32 +285,33 @@ def _given_problems(rejections_by_row: list[list[Rejection]]) -> pl.DataFrame:
 def import_upr_info(warehouse: Path, files: list[Path], encoding: str | None) -> IngestResult:
     """Import UPR Info export files in one transaction: every file is read and mapped before the
     warehouse is opened, so a file that cannot be read changes nothing."""
-    from metrics.catalogue import load_catalogue
-
     recommendation_batches = []
     sessions: dict[int, date] = {}
-    for path in map(Path, files):
-        if not path.is_file():
-            raise UprInfoError(f"{path} does not exist.")
-        data = path.read_bytes()
-        decoded = decoded_upr_file(path, data, encoding)
-        rows, column_warnings = upr_rows(path, decoded.text)
-        records, rejections = [], []
-        for row, recommendation_id in zip(rows, recommendation_ids(rows)):
-            record, found = recommendation_of_row(row, recommendation_id)
-            records.append(record)
-            rejections.append(found)
-            if record["issued_on"] is not None:
-                sessions[int(row.values["Session"])] = date.fromisoformat(record["issued_on"])
-        recommendation_batches.append(as_batch(
-            "recommendations", str(path), _frame(records, "recommendations"), first_row_number=2,
-            content_hash=hashlib.sha256(data).hexdigest(), warnings=decoded.warnings + column_warnings,
-            given_problems=_given_problems(rejections),
-        ))
+    with progress("Reading UPR Info exports", total=len(files)) as bar:
+        for path in map(Path, files):
+            bar.describe(f"Reading {path.name}")
+            if path.is_dir():
+                raise UprInfoError(f"{path} is a folder: give the UPR Info export files themselves.")
+            if not path.is_file():
+                raise UprInfoError(f"{path} does not exist.")
+            data = path.read_bytes()
+            decoded = decoded_upr_file(path, data, encoding)
+            rows, column_warnings = upr_rows(path, decoded.text)
+            records, rejections = [], []
+            for row, recommendation_id in zip(rows, recommendation_ids(rows)):
+                record, found = recommendation_of_row(row, recommendation_id)
+                records.append(record)
+                rejections.append(found)
+                if record["issued_on"] is not None:
+                    sessions[int(row.values["Session"])] = date.fromisoformat(record["issued_on"])
+            recommendation_batches.append(as_batch(
+                "recommendations", str(path), _frame(records, "recommendations"), first_row_number=2,
+                content_hash=hashlib.sha256(data).hexdigest(), warnings=decoded.warnings + column_warnings,
+                given_problems=_given_problems(rejections),
+            ))
+            bar.advance()
     engagements = [session_engagement(n, start) for n, start in sorted(sessions.items())]
-    batches = [
-        as_batch("mechanisms", "UPR Info import: mechanism", _frame([UPR_MECHANISM], "mechanisms")),
-        as_batch("engagements", "UPR Info import: sessions", _frame(engagements, "engagements")),
-        *recommendation_batches,
-    ]
-    return ingest_batches(warehouse, batches, load_catalogue().ids)
+    batches = [as_batch("mechanisms", "UPR Info import: mechanism", _frame([UPR_MECHANISM], "mechanisms"))]
+    if engagements:
+        batches.append(as_batch("engagements", "UPR Info import: sessions", _frame(engagements, "engagements")))
+    return ingest_batches(warehouse, [*batches, *recommendation_batches], load_catalogue().ids)

@@ -20,7 +20,9 @@ import pytest
 
 from agora.cli import main
 from metrics.runs import build_run
-from warehouse.upr_info import UprInfoError, decoded_upr_file, import_upr_info, upr_rows
+from warehouse.upr_info import (
+    UPR_INFO_COLUMNS, UprInfoError, UprRow, decoded_upr_file, import_upr_info, recommendation_of_row, upr_rows,
+)
 
 HERE = Path(__file__).with_name("upr_info")
 MAC_ROMAN = HERE / "sessions-1-2-macroman.csv"
@@ -106,6 +108,27 @@ def test_a_row_of_the_wrong_length_is_flagged_and_extra_columns_are_warned_about
     assert warnings == ("column(s) Notes are not part of the UPR Info export and were not imported",)
     assert len(rows) == 1
     assert rows[0].problem == "the row has 2 values where the header has 12 columns"
+
+
+@pytest.mark.parametrize(("session", "reason"), [
+    ("", "Session is empty: the row does not say which UPR session issued it"),
+    ("²", "Session '²' is not a UPR Working Group session number"),
+    ("12b", "Session '12b' is not a UPR Working Group session number"),
+])
+def test_a_session_that_is_not_a_number_is_a_reason_not_a_crash(session: str, reason: str) -> None:
+    values = dict.fromkeys(UPR_INFO_COLUMNS, "") | {"To": "Chile", "Response": "Accepted", "Session": session}
+    record, rejections = recommendation_of_row(UprRow(2, values), "r-1")
+    assert [(r.column, r.reason) for r in rejections] == [("issued_on", reason)]
+    assert (record["issued_on"], record["engagement_id"]) == (None, None)
+
+
+def test_every_reason_of_a_row_is_given_not_only_the_first() -> None:
+    values = dict.fromkeys(UPR_INFO_COLUMNS, "") | {"To": "Atlantis", "From": "Narnia", "Response": "Maybe",
+                                                    "Session": "1", "Issue": " Torture ,, Justice "}
+    record, rejections = recommendation_of_row(UprRow(2, values), "r-1")
+    assert [r.column for r in rejections] == ["addressee_country", "recommending_country", "state_response"]
+    assert rejections[2].reason == "Response 'Maybe' is neither Accepted nor Noted"
+    assert (record["issued_on"], record["themes"]) == ("2008-04-07", ["Torture", "Justice"])
 
 
 # -- importing ----------------------------------------------------------------------------
@@ -196,6 +219,19 @@ def test_a_file_that_is_not_an_export_leaves_the_warehouse_unchanged(tmp_path: P
     with pytest.raises(UprInfoError, match="wrong.csv is not a UPR Info export"):
         import_upr_info(warehouse, [MAC_ROMAN, wrong], encoding=None)
     assert not warehouse.exists()
+
+
+def test_a_wrong_encoding_override_still_imports_and_quarantines_the_names_it_garbles(tmp_path: Path) -> None:
+    result = import_upr_info(tmp_path / "agora.duckdb", [MAC_ROMAN], encoding="cp1252")
+    export = next(f for f in result.files if f.entity == "recommendations")
+    # Côte d'Ivoire (rows 2 and 3) and São Tomé (row 7) become C™te / S‹o TomŽ: not States.
+    assert (export.rows_read, export.rows_loaded, export.rows_quarantined) == (10, 5, 5)
+    assert export.warnings == ()  # every byte of this file is defined in cp1252 too
+
+
+def test_a_folder_is_refused_with_a_hint(tmp_path: Path) -> None:
+    with pytest.raises(UprInfoError, match="is a folder: give the UPR Info export files themselves"):
+        import_upr_info(tmp_path / "agora.duckdb", [HERE], encoding=None)
 
 
 def test_the_cli_imports_and_prints_the_summary(tmp_path: Path, capsys) -> None:
