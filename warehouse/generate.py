@@ -32,7 +32,14 @@ CHUNK_ROWS = 1_000_000
 MAX_ORGANISATIONS = 50_000
 
 _EPOCH = np.datetime64("1970-01-01", "D")
-_LAST = int((np.datetime64(LAST_DAY.isoformat(), "D") - _EPOCH).astype(int))
+
+
+def _days(d: date) -> int:
+    """A date as days since 1970-01-01, how the generator computes with dates."""
+    return int((np.datetime64(d.isoformat(), "D") - _EPOCH).astype(int))
+
+
+_LAST = _days(LAST_DAY)
 
 
 class GenerateError(AgoraError):
@@ -348,7 +355,7 @@ class _EntityWriter:
 
     def __init__(self, out: Path, entity: str, fmt: str) -> None:
         self.path = out / f"{entity}.{fmt}"
-        self.entity, self.fmt, self.rows = entity, fmt, 0
+        self.rows = 0
         self.schema = _entity_schema(entity)
         self._parquet: pq.ParquetWriter | None = None
         self._csv = self.path.open("wb") if fmt == "csv" else None
@@ -433,10 +440,6 @@ def _subsets(rng: np.random.Generator, values: tuple[str, ...], sizes: np.ndarra
     return pl.Series(pa.ListArray.from_arrays(offsets_array, items))
 
 
-def _days(d: date) -> int:
-    return int((np.datetime64(d.isoformat(), "D") - _EPOCH).astype(int))
-
-
 def _clip_to_last(days: np.ndarray) -> np.ndarray:
     """Dates past LAST_DAY become missing (-1): they have not happened."""
     return np.where(days > _LAST, -1, days)
@@ -474,7 +477,7 @@ def _write_organisations(rng: np.random.Generator, scale: int, country_table: pl
     established = rng.random(n) < 0.45
     entry = np.sort(np.where(established, _days(FIRST_DAY) - 1,
                              rng.integers(_days(FIRST_DAY), _days(date(2026, 9, 30)), size=n)))
-    iso_index = {iso3: i for i, iso3 in enumerate(country_table["iso3"].to_list())}
+    iso_index = _row_of_country(country_table)
     pools = {group: np.array([iso_index[c] for c in GROUP_MEMBERS.get(group, NO_GROUP_HOMES)])
              for group in REGION_SHARE}
     group = _pick(rng, list(REGION_SHARE.values()), n)
@@ -526,6 +529,11 @@ def _write_organisations(rng: np.random.Generator, scale: int, country_table: pl
     )
 
 
+def _row_of_country(country_table: pl.DataFrame) -> dict[str, int]:
+    """ISO3 code -> its row in the country table (the generator's country index)."""
+    return {iso3: row for row, iso3 in enumerate(country_table["iso3"].to_list())}
+
+
 def _mechanism_states(iso_index: dict[str, int]) -> np.ndarray:
     """Per mechanism, the index of the State its mandate concerns, or -1."""
     return np.array([iso_index[MECHANISM_STATE[m[0]]] if m[0] in MECHANISM_STATE else -1 for m in MECHANISMS])
@@ -563,7 +571,7 @@ def _write_engagements(rng: np.random.Generator, scale: int, country_table: pl.D
     modality = _pick_per_row(rng, np.array([MODALITY_BY_YEAR[y] for y in years])[year - years[0]])
     modality = np.where(kind_name == "country_visit", 0,
                         np.where(np.isin(kind_name, ["online_consultation", "call_for_input"]), 1, modality))
-    iso_index = {iso3: i for i, iso3 in enumerate(country_table["iso3"].to_list())}
+    iso_index = _row_of_country(country_table)
     venues = np.array([iso_index[c] for c in VENUES])
     about_a_state = np.isin(kind_name, ["country_visit", "review"])
     country = np.where(
@@ -757,7 +765,7 @@ def _write_recommendations_and_follow_ups(rng: np.random.Generator, scale: int, 
     source_weight = np.where(recommending, np.where(mechanism_kinds[engagements.mechanism] == "upr", 6.0, 1.0), 0.0)
     not_upr = np.flatnonzero(mechanism_kinds != "upr")
     iso3, group = country_table["iso3"], country_table["regional_group"]
-    mandate_state = _mechanism_states({code: i for i, code in enumerate(iso3.to_list())})
+    mandate_state = _mechanism_states(_row_of_country(country_table))
     first_day = _days(FIRST_DAY)
     rec_width = _id_width(total)
     with progress("Generating recommendations", total=total) as bar:

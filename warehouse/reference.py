@@ -4,6 +4,8 @@ region, country-name matching, and the UPR Working Group session calendar.
 The tables are CSV files under `warehouse/reference/`. `countries.csv` is built once from
 hdx-python-country (names, M49 regions) plus the regional group membership written out below;
 rebuild it with `python -m warehouse.reference` after changing that membership.
+`country_aliases.csv` holds the common variants of State names (written by hand) followed by the
+formal names hdx-python-country lists ("Argentine Republic"), so matching needs no guessing for them.
 """
 
 from __future__ import annotations

@@ -245,3 +245,11 @@ def test_bad_arguments_are_plain_errors(tmp_path):
         generate(tmp_path, scale=0, seed=1)
     with pytest.raises(AgoraError, match="parquet or csv"):
         generate(tmp_path, scale=10, seed=1, fmt="xlsx")
+
+
+def test_cli_writes_csv_when_asked(tmp_path, capsys):
+    from agora.cli import main
+
+    assert main(["generate", "--out", str(tmp_path), "--scale", "500", "--seed", "2", "--format", "csv"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{name}.csv" for name in contract.ENTITIES)
+    assert "participations            500" in capsys.readouterr().out

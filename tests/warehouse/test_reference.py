@@ -5,7 +5,8 @@ import pytest
 
 from agora.errors import AgoraError
 from warehouse.reference import (
-    countries, known_country_codes, match_country, regional_group, upr_session_dates, upr_session_start,
+    REFERENCE_DIR, _normalised, countries, known_country_codes, match_country, regional_group, upr_session_dates,
+    upr_session_start,
 )
 
 
@@ -66,6 +67,28 @@ def test_every_member_state_official_name_matches_its_code():
         assert match_country(f"  the {name}. ") == iso3, name
 
 
+def test_every_member_state_formal_name_matches_its_code():
+    from hdx.location.country import Country
+
+    Country.set_use_live_default(False)
+    records = Country.countriesdata()["countries"]
+    members = countries().filter(pl.col("regional_group") != "none")["iso3"]
+    for iso3 in members:
+        for column in ("English Formal", "Preferred Term", "English Short", "M49 English"):
+            assert match_country(records[iso3][column]) == iso3, (iso3, column)
+
+
+def test_no_name_or_alias_means_two_countries():
+    names = pl.concat([
+        countries().select("iso3", "name"),
+        pl.read_csv(REFERENCE_DIR / "country_aliases.csv").select("iso3", name="alias"),
+    ])
+    assert names["iso3"].is_in(countries()["iso3"].implode()).all()
+    meanings = names.with_columns(key=pl.col("name").map_elements(_normalised, return_dtype=pl.String)) \
+        .group_by("key").agg(pl.col("iso3").n_unique())
+    assert meanings.filter(pl.col("iso3") > 1).height == 0
+
+
 VARIANTS = {
     "Côte d'Ivoire": "CIV", "Cote d'Ivoire": "CIV", "Côte d’Ivoire": "CIV", "Ivory Coast": "CIV",
     "Iran (Islamic Republic of)": "IRN", "Iran": "IRN", "Bolivia (Plurinational State of)": "BOL",
@@ -82,8 +105,9 @@ VARIANTS = {
     "Czech Republic": "CZE", "Cabo Verde": "CPV", "Cape Verde": "CPV", "Timor-Leste": "TLS",
     "East Timor": "TLS", "Brunei Darussalam": "BRN", "Saint Kitts and Nevis": "KNA", "St. Lucia": "LCA",
     "Saint Lucia": "LCA", "St Vincent and the Grenadines": "VCT", "Netherlands": "NLD",
-    # Accepted through a confirmed fuzzy match (formal names not in the tables).
-    "Republic of Kenya": "KEN", "Kingdom of Saudi Arabia": "SAU", "Federal Republic of Germany": "DEU",
+    "Argentine Republic": "ARG", "the Swiss Confederation": "CHE", "Hellenic Republic": "GRC",
+    # Accepted through a confirmed fuzzy match (wordings in neither table).
+    "Government of Kenya": "KEN", "Chile (Republic of)": "CHL", "Saudi Arabia, Kingdom of": "SAU",
 }
 
 
