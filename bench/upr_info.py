@@ -13,15 +13,13 @@ as UTF-8 contract CSVs: the ratio says what decoding, name matching and mapping 
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import duckdb
 import polars as pl
+
+from bench import run_child
 
 HEADER = "To,To-Rgrp,To-Org,Text,From,From-Rgrp,From-Org,Response,Action,Issue,Session"
 STATES = (
@@ -71,14 +69,10 @@ def child(kind: str, warehouse: Path, source: Path) -> None:
     ingest_paths(warehouse, [source], entity=None, known_indicators=load_catalogue().ids)
 
 
-def measured(kind: str, warehouse: Path, source: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one load in a child process."""
-    started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "bench.upr_info", "--child", kind, str(warehouse), str(source)])
-    _, status, usage = os.wait4(process.pid, 0)
-    if os.waitstatus_to_exitcode(status):
-        raise SystemExit(f"the {kind} load failed (exit {os.waitstatus_to_exitcode(status)})")
-    return time.perf_counter() - started, usage.ru_maxrss / 1024
+def measured(kind: str, warehouse: Path, source: Path) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak RSS (MiB) of one load in a child process."""
+    wall, usage = run_child("bench.upr_info", kind, str(warehouse), str(source))
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def main() -> None:
@@ -94,10 +88,10 @@ def main() -> None:
         export = Path(folder) / "upr-info.csv"
         export.write_bytes(synthetic_export(args.scale))
         ours = Path(folder) / "ours.duckdb"
-        wall, peak = measured("ours", ours, export)
+        wall, cpu, peak = measured("ours", ours, export)
         contract = Path(folder) / "contract"
         contract_files(ours, contract)
-        base_wall, base_peak = measured("baseline", Path(folder) / "baseline.duckdb", contract)
+        base_wall, base_cpu, base_peak = measured("baseline", Path(folder) / "baseline.duckdb", contract)
         with duckdb.connect(str(ours), read_only=True) as con:
             loaded, quarantined = con.sql(
                 "SELECT sum(rows_loaded)::BIGINT, sum(rows_quarantined)::BIGINT FROM load_log "
@@ -106,10 +100,10 @@ def main() -> None:
         print(f"agora import upr-info, {args.scale:,} rows ({export.stat().st_size / 2**20:.1f} MiB, Mac Roman, "
               f"CR-only): {loaded:,} loaded, {quarantined:,} quarantined; baseline: agora ingest of the same "
               f"records as contract CSVs")
-        print(f"{'':9} {'wall s':>8} {'rows/s':>10} {'peak MiB':>9}")
-        print(f"{'import':9} {wall:8.2f} {args.scale / wall:10,.0f} {peak:9.0f}")
-        print(f"{'baseline':9} {base_wall:8.2f} {loaded / base_wall:10,.0f} {base_peak:9.0f}")
-        print(f"{'ratio':9} {wall / base_wall:8.2f} {'':10} {peak / base_peak:9.2f}")
+        print(f"{'':9} {'wall s':>8} {'cpu s':>7} {'rows/s':>10} {'peak MiB':>9}")
+        print(f"{'import':9} {wall:8.2f} {cpu:7.2f} {args.scale / wall:10,.0f} {peak:9.0f}")
+        print(f"{'baseline':9} {base_wall:8.2f} {base_cpu:7.2f} {loaded / base_wall:10,.0f} {base_peak:9.0f}")
+        print(f"{'ratio':9} {wall / base_wall:8.2f} {cpu / base_cpu:7.2f} {'':10} {peak / base_peak:9.2f}")
 
 
 if __name__ == "__main__":
