@@ -10,7 +10,8 @@ Formats, as written:
   (never exponent notation), dates ISO, booleans `true`/`false`, empty for null. Text starting
   with `= + - @` (or a tab or carriage return) is prefixed with `'` so no spreadsheet runs it.
 * JSON: JSON Lines (one object per row, keys sorted, null for empty), the same form
-  `agora ingest` reads; numbers exactly as stored, dates ISO.
+  `agora ingest` reads; numbers exactly as stored, dates ISO. Columns such as target are empty
+  in most rows: read with `pl.read_ndjson(path, infer_schema_length=None)`.
 * Parquet: typed columns (Int64 counts, Float64 values, Date dates, Boolean suppressed).
 * XLSX: see `metrics.xlsx`.
 """
@@ -30,20 +31,15 @@ import duckdb
 import polars as pl
 
 from agora.errors import AgoraError
+from metrics.catalogue import AREAS
+from metrics.cells import GRAINS
 from metrics.disclosure import apply_disclosure, suppression_rule
-from metrics.xlsx import neutralise, write_xlsx
-from warehouse.db import connect
+from metrics.engine import TABLE_COLUMNS
+from metrics.runs import list_runs, run_table
+from metrics.xlsx import EXCEL_ROW_LIMIT, neutralise, write_xlsx
 
 FORMATS = ("csv", "xlsx", "parquet", "json")
 EXTENSIONS = {"csv": "csv", "xlsx": "xlsx", "parquet": "parquet", "json": "jsonl"}
-#: coarse to fine: a period selects the periods of a finer grain that lie inside it
-GRAINS = ("year", "quarter", "month")
-AREAS = ("Participation", "Inclusivity", "Follow-through")
-TABLE_COLUMNS = (
-    "indicator_id", "indicator_name", "area", "unit", "grain", "period", "period_start", "period_end",
-    "breakdown", "breakdown_value", "numerator", "denominator", "value", "baseline", "target", "status",
-    "suppressed", "as_of", "run_id",
-)
 PERIOD_FORMAT = re.compile(r"\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?")
 
 
@@ -65,19 +61,12 @@ class RunInfo:
 def chosen_run(warehouse: Path, run_id: str | None) -> RunInfo:
     """The run asked for, or the latest one; a clear error when there is none of that id."""
     try:
-        con = connect(warehouse, read_only=True)
+        runs = list_runs(warehouse).select("run_id", "as_of", "data_hash", "catalogue_hash", "code_version").rows()
     except duckdb.IOException as exc:
         raise ExportError(
             f"The warehouse {warehouse} is busy with another Agora command (an ingest or a build); "
             f"try again when it has finished."
         ) from exc
-    try:
-        runs = con.sql(
-            "SELECT run_id, as_of, data_hash, catalogue_hash, code_version FROM runs "
-            "ORDER BY built_at DESC, run_id DESC"
-        ).fetchall()
-    finally:
-        con.close()
     if not runs:
         raise ExportError(f"The warehouse {warehouse} has no indicator runs yet: run `agora build` first.")
     if run_id is None:
@@ -93,7 +82,8 @@ def chosen_run(warehouse: Path, run_id: str | None) -> RunInfo:
 
 
 def period_rows(table: pl.DataFrame, periods: list[str], grain: str | None) -> pl.Expr:
-    """Rows of the periods asked for: the period itself, or with --grain, that grain's periods inside it."""
+    """Rows of the periods asked for: the period itself, or with --grain, that grain's periods inside it
+    (GRAINS runs coarse to fine)."""
     known = table.select("period", "grain", "period_start", "period_end").unique(subset="period")
     selected = pl.lit(False)
     for period in periods:
@@ -160,6 +150,17 @@ def export_order(table: pl.DataFrame) -> pl.DataFrame:
         "breakdown_value",
         maintain_order=True,
     ).select(TABLE_COLUMNS)
+
+
+def refuse_oversized_sheets(table: pl.DataFrame) -> None:
+    """Excel cannot hold an area with more rows than a sheet has; say so instead of cutting it short."""
+    for area, rows in table.group_by("area").len().sort("area").rows():
+        if rows >= EXCEL_ROW_LIMIT:
+            raise ExportError(
+                f"The {area} indicators have {rows:,} rows, more than an Excel sheet holds "
+                f"({EXCEL_ROW_LIMIT - 1:,}): narrow the export with --indicator, --grain or --period, "
+                f"or export CSV or Parquet."
+            )
 
 
 def decimal_text(number: float | None) -> str:
@@ -245,8 +246,6 @@ def export_run(warehouse: Path, out: Path | None, fmt: str, audience: str, indic
                grain: str | None = None, periods: list[str] | None = None, run_id: str | None = None,
                small_cell_threshold: int = 5) -> Path:
     """Write the indicator table of a run (the latest when run_id is None) and return the file's path."""
-    from metrics.runs import run_table
-
     if fmt not in FORMATS:
         raise ExportError(f"The export format must be one of {', '.join(FORMATS)}, not {fmt!r}.")
     run = chosen_run(Path(warehouse), run_id)
@@ -256,6 +255,8 @@ def export_run(warehouse: Path, out: Path | None, fmt: str, audience: str, indic
         audience, small_cell_threshold,
     )
     table = export_order(table)
+    if fmt == "xlsx":
+        refuse_oversized_sheets(table)
     path.parent.mkdir(parents=True, exist_ok=True)
     # Write beside the target and rename, so a failed export never leaves half a file behind.
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")

@@ -13,9 +13,10 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from agora.progress import progress
+from agora.progress import Progress, progress
+from figures.formatting import SUPPRESSED
+from metrics.catalogue import AREAS
 
-AREA_SHEETS = ("Participation", "Inclusivity", "Follow-through")
 #: what a spreadsheet would read as the start of a formula (OWASP's list for CSV injection)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NUMBER_FORMATS = {"count": "#,##0", "ratio": "0.0%", "mean": "#,##0.00", "median": "#,##0.0", "index": "0.000"}
@@ -23,6 +24,10 @@ INTEGER_COLUMNS = ("numerator", "denominator")
 UNIT_COLUMNS = ("value", "baseline", "target")
 DATE_COLUMNS = ("period_start", "period_end", "as_of")
 MAX_WIDTH = 60
+#: rows in an Excel sheet, its header included: xlsxwriter silently skips cells beyond it
+EXCEL_ROW_LIMIT = 1_048_576
+#: day 0 of Excel's (1900) date system, so a date cell holds its day count from here
+EXCEL_EPOCH = date(1899, 12, 30)
 
 BREAKDOWN_WORDS = {
     "total": "all records",
@@ -87,30 +92,38 @@ class Styles:
         self.label = book.add_format({"bold": True, "valign": "top"})
 
 
-def write_indicator_sheet(book: xlsxwriter.Workbook, styles: Styles, name: str, rows: pl.DataFrame) -> None:
+def write_indicator_sheet(book: xlsxwriter.Workbook, styles: Styles, name: str, rows: pl.DataFrame,
+                          bar: Progress) -> None:
+    """The rows of one area; written a column at a time, so each column picks its cell writer once."""
     sheet = book.add_worksheet(name)
     for col, (header, width) in enumerate(zip(rows.columns, column_widths(rows))):
         sheet.write_string(0, col, header, styles.header)
         sheet.set_column(col, col, width)
-    places = {c: rows.columns.index(c) for c in rows.columns}
-    for r, row in enumerate(rows.iter_rows(named=True), start=1):
-        unit_format = styles.unit.get(row["unit"])
-        for column, value in row.items():
-            col = places[column]
-            if column == "value" and row["suppressed"]:
-                sheet.write_string(r, col, "suppressed", styles.suppressed)
-            elif value is None:
-                continue
-            elif column in UNIT_COLUMNS:
-                sheet.write_number(r, col, value, unit_format)
-            elif column in INTEGER_COLUMNS:
-                sheet.write_number(r, col, value, styles.integer)
-            elif column in DATE_COLUMNS:
-                sheet.write_datetime(r, col, datetime.combine(value, time()), styles.date)
-            elif isinstance(value, bool):
-                sheet.write_boolean(r, col, value)
-            else:
-                sheet.write_string(r, col, neutralise(str(value)))
+    # Day counts computed per column: xlsxwriter's per-cell date conversion is slow.
+    cells = rows.with_columns(
+        *((pl.col(c) - EXCEL_EPOCH).dt.total_days() for c in DATE_COLUMNS),
+        *(pl.when(pl.any_horizontal(pl.col(c).str.starts_with(start) for start in FORMULA_STARTS))
+          .then("'" + pl.col(c)).otherwise(pl.col(c)).alias(c)
+          for c in rows.columns if rows.schema[c] == pl.String),
+    )
+    unit_formats = [styles.unit.get(unit) for unit in rows["unit"]]
+    suppressed = rows["suppressed"].to_list()
+    for col, column in enumerate(rows.columns):
+        values = cells[column].to_list()
+        if column in UNIT_COLUMNS:
+            for r, (value, number_format, hidden) in enumerate(zip(values, unit_formats, suppressed), start=1):
+                if column == "value" and hidden:
+                    sheet.write_string(r, col, SUPPRESSED, styles.suppressed)
+                elif value is not None:
+                    sheet.write_number(r, col, value, number_format)
+        else:
+            write, cell_format = {
+                pl.String: (sheet.write_string, None), pl.Boolean: (sheet.write_boolean, None),
+            }.get(rows.schema[column], (sheet.write_number, styles.date if column in DATE_COLUMNS else styles.integer))
+            for r, value in enumerate(values, start=1):
+                if value is not None:
+                    write(r, col, value, cell_format)
+        bar.advance(rows.height)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(rows.height, 1), len(rows.columns) - 1)
 
@@ -176,13 +189,10 @@ def write_xlsx(table: pl.DataFrame, path: Path, about: list[tuple[str, str]], as
         "comments": "Written by agora export; see the About sheet.",
     })
     styles = Styles(book)
-    with progress("Writing the workbook", total=len(AREA_SHEETS) + 3) as bar:
-        for area in AREA_SHEETS:
-            write_indicator_sheet(book, styles, area, table.filter(pl.col("area") == area))
-            bar.advance()
+    with progress("Writing the workbook's cells", total=table.height * table.width) as bar:
+        for area in AREAS:
+            write_indicator_sheet(book, styles, area, table.filter(pl.col("area") == area), bar)
         write_reference_sheet(book, styles, reference_rows(table["indicator_id"].unique().to_list()))
-        bar.advance()
         write_about_sheet(book, styles, about)
-        bar.advance()
+        bar.describe("Packing the workbook")
         book.close()
-        bar.advance()

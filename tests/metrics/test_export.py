@@ -102,7 +102,7 @@ def read_back(path: Path, fmt: str) -> pl.DataFrame:
     if fmt == "csv":
         return pl.read_csv(path, infer_schema_length=None)
     if fmt == "json":  # keys are sorted in each line
-        return pl.read_ndjson(path).select(TABLE_COLUMNS)
+        return pl.read_ndjson(path, infer_schema_length=None).select(TABLE_COLUMNS)
     return pl.read_parquet(path)
 
 
@@ -347,3 +347,60 @@ def test_xlsx_about_sheet_names_the_run_and_the_rule(public_book):
 
 def test_xlsx_creation_date_is_the_as_of_date(public_book):
     assert public_book.properties.created == datetime(2026, 6, 30)
+
+
+def test_an_area_too_long_for_an_excel_sheet_is_refused_not_cut(warehouse, tmp_path, monkeypatch):
+    monkeypatch.setattr("metrics.export.EXCEL_ROW_LIMIT", 12)
+    with pytest.raises(ExportError, match="The Participation indicators have 12 rows, more than an Excel sheet holds"):
+        export(warehouse, tmp_path / "big.xlsx", "xlsx")
+    assert export(warehouse, tmp_path / "small.xlsx", "xlsx", indicators=["PAR-02"]).exists()
+
+
+# -- on a real build of the generated dataset ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def built_run(built_agora) -> tuple[Path, pl.DataFrame, set[str]]:
+    from metrics.runs import run_table
+
+    warehouse = built_agora.settings.warehouse
+    con = connect(warehouse, read_only=True)
+    try:
+        organisations = con.sql("SELECT org_id, name FROM organisations").fetchall()
+    finally:
+        con.close()
+    return warehouse, run_table(warehouse), {text for row in organisations for text in row}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["csv", "json", "parquet", "xlsx"])
+def test_a_public_export_of_a_real_build_names_no_organisation(built_run, tmp_path, fmt):
+    warehouse, table, organisation_texts = built_run
+    if fmt == "xlsx":  # the yearly rows only: reading a whole workbook back takes openpyxl long
+        book = openpyxl.load_workbook(export(warehouse, tmp_path / "p.xlsx", fmt, "public", grain="year"))
+        cells = {str(c) for ws in book for row in ws.iter_rows(values_only=True) for c in row if c is not None}
+        areas = ("Participation", "Inclusivity", "Follow-through")
+        assert sum(book[area].max_row - 1 for area in areas) == table.filter(pl.col("grain") == "year").height
+    else:
+        frame = read_back(export(warehouse, tmp_path / f"p.{fmt}", fmt, "public"), fmt)
+        cells = {str(c) for column in frame.columns for c in frame[column].unique().to_list()}
+        assert frame.height == table.height
+    assert len(organisation_texts) > 100
+    assert not organisation_texts & cells
+
+
+@pytest.mark.slow
+def test_a_real_build_round_trips_and_suppresses_exactly_the_small_cells(built_run, tmp_path):
+    warehouse, table, _ = built_run
+    key = ["indicator_id", "grain", "period", "breakdown", "breakdown_value"]
+    internal = read_back(export(warehouse, tmp_path / "i.parquet", "parquet"), "parquet")
+    assert internal.sort(key).equals(table.sort(key))
+    public = pl.read_csv(export(warehouse, tmp_path / "p.csv", audience="public"), infer_schema_length=None,
+                         schema_overrides={"period": pl.String, "breakdown_value": pl.String})
+    joined = public.join(table, on=key, suffix="_stored")
+    assert joined.height == table.height
+    size = pl.when(pl.col("unit") == "count").then(pl.col("numerator_stored")).otherwise(pl.col("denominator_stored"))
+    assert joined.filter(pl.col("suppressed") != (size < 5)).is_empty()
+    assert 0 < joined["suppressed"].sum() < joined.height
+    shown = joined.filter(~pl.col("suppressed"))
+    assert (shown["value"] - shown["value_stored"]).abs().max() == 0
+    assert shown["numerator"].equals(shown["numerator_stored"], check_names=False)
