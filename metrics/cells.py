@@ -59,10 +59,16 @@ def filter_mask(filters: tuple[Filter, ...]) -> pl.Expr:
 @dataclass(frozen=True)
 class Measure:
     indicator: Indicator
-    #: grain -> aggregation; None where the unit has no such number
-    denominator: Callable[[str], pl.Expr]
-    numerator: Callable[[str], pl.Expr] | None = None
-    median: Callable[[str], pl.Expr] | None = None
+    #: the records of the population (a row mask)
+    population: pl.Expr
+    #: grain -> the records of the numerator (a row mask within the population)
+    numerator: Callable[[str], pl.Expr]
+
+    @property
+    def additive(self) -> bool:
+        """Record counts and sums add up from months to quarters and years; distinct counts and
+        medians do not."""
+        return not self.indicator.distinct and self.indicator.unit != "median"
 
 
 def catalogue_measure(indicator: Indicator, population: pl.Expr | None = None,
@@ -70,64 +76,109 @@ def catalogue_measure(indicator: Indicator, population: pl.Expr | None = None,
     """The measure the catalogue fields describe (masks may be given by a compute function instead)."""
     in_population = population if population is not None else filter_mask(indicator.population_filters)
     in_numerator = in_population & (numerator if numerator is not None else filter_mask(indicator.numerator_filters))
-    return Measure(
-        indicator=indicator,
-        denominator=lambda grain: _counted(indicator, in_population),
-        numerator=None if indicator.unit == "median" else (lambda grain: _counted(indicator, in_numerator, True)),
-        median=(lambda grain: pl.col(indicator.measure).filter(in_population).median())
-        if indicator.unit == "median" else None,
-    )
-
-
-def _counted(indicator: Indicator, mask: pl.Expr, is_numerator: bool = False) -> pl.Expr:
-    if indicator.distinct:
-        return pl.col(indicator.distinct).filter(mask).n_unique()
-    summed = indicator.numerator_sum if is_numerator else indicator.denominator_sum
-    if summed:
-        return pl.col(summed).filter(mask).sum()
-    # counted through a column: a mask without filters is a literal, whose sum would be 1
-    return pl.col(indicator.reference_date).filter(mask).len()
+    return Measure(indicator=indicator, population=in_population, numerator=lambda grain: in_numerator)
 
 
 def cells(frame: pl.DataFrame, reference_date: str, measures: list[Measure]) -> pl.DataFrame:
     """Every cell of every measure at every grain and breakdown, in the unit's shape:
     counts keep numerator (denominator empty), medians denominator, ratios and means both; a cell
     exists only when its population has a member."""
-    lazy = frame.lazy()
-    plans = []
+    dated = frame.lazy().filter(pl.col(reference_date).is_not_null())
+    found = []
+    additive = [m for m in measures if m.additive]
+    if additive:
+        found.append(_additive_cells(dated, reference_date, additive))
+    aggregated = [m for m in measures if not m.additive]
+    if aggregated:
+        found.append(_aggregated_cells(dated, reference_date, aggregated))
+    return pl.concat(found) if found else pl.DataFrame(schema=CELL_SCHEMA)
+
+
+def _breakdowns(measures: list[Measure]) -> list[str]:
+    return list(dict.fromkeys(b for m in measures for b in m.indicator.breakdowns))
+
+
+def _additive_cells(dated: pl.LazyFrame, reference_date: str, measures: list[Measure]) -> pl.DataFrame:
+    """Sum each record's contribution once per month and combination of breakdown values, then
+    roll the (small) result up to every grain and breakdown."""
+    def contribution(mask: pl.Expr, summed: str | None) -> pl.Expr:
+        return pl.when(mask).then(pl.col(summed) if summed else 1).otherwise(0).cast(pl.Int64)
+
+    contributions = []
+    for m in measures:
+        contributions.append(contribution(m.population, m.indicator.denominator_sum).alias(f"{m.indicator.id}|denominator"))
+        contributions.append(contribution(m.numerator("month"), m.indicator.numerator_sum).alias(f"{m.indicator.id}|numerator"))
+    breakdowns = [b for b in _breakdowns(measures) if b != TOTAL]
+    names = [c.meta.output_name() for c in contributions]
+    monthly = (dated.select(month_index=period_index(pl.col(reference_date), "month"), *breakdowns, *contributions)
+               .group_by("month_index", *breakdowns).agg(pl.col(names).sum())
+               .collect())
+    found = []
     for grain in GRAINS:
-        with_period = lazy.with_columns(period_index=period_index(pl.col(reference_date), grain)).filter(
-            pl.col("period_index").is_not_null())
-        breakdowns = dict.fromkeys(b for m in measures for b in m.indicator.breakdowns)
-        for breakdown in breakdowns:
+        in_grain = monthly.with_columns(period_index=_month_to(grain))
+        for breakdown in _breakdowns(measures):
             chosen = [m for m in measures if breakdown in m.indicator.breakdowns]
+            columns = [f"{m.indicator.id}|{part}" for m in chosen for part in ("denominator", "numerator")]
             keys = ["period_index"] if breakdown == TOTAL else ["period_index", breakdown]
+            grouped = in_grain.group_by(keys).agg(pl.col(columns).sum())
+            found.extend(_in_unit_shape(grouped, m, grain, breakdown) for m in chosen)
+    return pl.concat(found)
+
+
+def _month_to(grain: str) -> pl.Expr:
+    month_index = pl.col("month_index")
+    if grain == "year":
+        return month_index // 12
+    if grain == "quarter":
+        return (month_index // 12) * 4 + (month_index % 12) // 3
+    return month_index
+
+
+def _aggregated_cells(dated: pl.LazyFrame, reference_date: str, measures: list[Measure]) -> pl.DataFrame:
+    """Distinct counts and medians: one group-by of the records per grain and breakdown."""
+    plans, shapes = [], []
+    for grain in GRAINS:
+        with_period = dated.with_columns(period_index=period_index(pl.col(reference_date), grain))
+        for breakdown in _breakdowns(measures):
+            chosen = [m for m in measures if breakdown in m.indicator.breakdowns]
             aggregations = []
             for m in chosen:
-                aggregations.append(m.denominator(grain).cast(pl.Int64).alias(f"{m.indicator.id}|denominator"))
-                if m.numerator is not None:
-                    aggregations.append(m.numerator(grain).cast(pl.Int64).alias(f"{m.indicator.id}|numerator"))
-                if m.median is not None:
-                    aggregations.append(m.median(grain).cast(pl.Float64).alias(f"{m.indicator.id}|median"))
-            grouped = with_period.group_by(keys).agg(aggregations)
-            breakdown_value = pl.lit(ALL) if breakdown == TOTAL else pl.col(breakdown).cast(pl.String)
-            plans.extend(_in_unit_shape(grouped, m, grain, breakdown, breakdown_value) for m in chosen)
-    if not plans:
-        return pl.DataFrame(schema=CELL_SCHEMA)
-    return pl.concat(pl.collect_all(plans))
+                indicator = m.indicator
+                if indicator.distinct:
+                    aggregations += [
+                        pl.col(indicator.distinct).filter(m.population).n_unique().alias(f"{indicator.id}|denominator"),
+                        pl.col(indicator.distinct).filter(m.numerator(grain)).n_unique()
+                        .alias(f"{indicator.id}|numerator"),
+                    ]
+                else:
+                    aggregations += [
+                        pl.col(reference_date).filter(m.population).len().alias(f"{indicator.id}|denominator"),
+                        pl.col(indicator.measure).filter(m.population).median().alias(f"{indicator.id}|median"),
+                    ]
+            keys = ["period_index"] if breakdown == TOTAL else ["period_index", breakdown]
+            plans.append(with_period.group_by(keys).agg(aggregations))
+            shapes.append((chosen, grain, breakdown))
+    return pl.concat(
+        _in_unit_shape(grouped, m, grain, breakdown)
+        for grouped, (chosen, grain, breakdown) in zip(pl.collect_all(plans), shapes)
+        for m in chosen
+    )
 
 
-def _in_unit_shape(grouped: pl.LazyFrame, measure: Measure, grain: str, breakdown: str,
-                   breakdown_value: pl.Expr) -> pl.LazyFrame:
+def _in_unit_shape(grouped: pl.DataFrame, measure: Measure, grain: str, breakdown: str) -> pl.DataFrame:
     indicator = measure.indicator
-    denominator = pl.col(f"{indicator.id}|denominator")
-    numerator = pl.col(f"{indicator.id}|numerator") if measure.numerator is not None else pl.lit(None, pl.Int64)
+    denominator = pl.col(f"{indicator.id}|denominator").cast(pl.Int64)
+    if indicator.unit == "median":
+        numerator = pl.lit(None, pl.Int64)
+    else:
+        numerator = pl.col(f"{indicator.id}|numerator").cast(pl.Int64)
     if indicator.unit == "count":
         exists, denominator_out, value = numerator >= 1, pl.lit(None, pl.Int64), numerator.cast(pl.Float64)
     elif indicator.unit == "median":
         exists, denominator_out, value = denominator >= 1, denominator, pl.col(f"{indicator.id}|median")
     else:
         exists, denominator_out, value = denominator >= 1, denominator, numerator / denominator
+    breakdown_value = pl.lit(ALL) if breakdown == TOTAL else pl.col(breakdown).cast(pl.String)
     return grouped.filter(exists).select(
         indicator_id=pl.lit(indicator.id), grain=pl.lit(grain), period_index=pl.col("period_index"),
         breakdown=pl.lit(breakdown), breakdown_value=breakdown_value,

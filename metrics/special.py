@@ -56,13 +56,11 @@ def returning_organisations(indicator: Indicator, contacts: pl.DataFrame, as_of:
 
 def newcomer_share(indicator: Indicator, contacts: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """PAR-06: of the organisations engaged in the period, those whose first contact ever falls in it."""
-    base = catalogue_measure(indicator)
     newcomers = Measure(
         indicator=indicator,
-        denominator=base.denominator,
-        numerator=lambda grain: pl.col("org_id").filter(
-            period_index(pl.col("first_contact_date"), grain) == period_index(pl.col("contact_date"), grain)
-        ).n_unique(),
+        population=pl.lit(True),
+        numerator=lambda grain: (
+            period_index(pl.col("first_contact_date"), grain) == period_index(pl.col("contact_date"), grain)),
     )
     return cells(contacts, "contact_date", [newcomers])
 

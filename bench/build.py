@@ -1,0 +1,62 @@
+"""Benchmark of `agora build`: the polars engine against the DuckDB SQL and pandas baselines.
+
+    .venv/bin/python -m bench.build --scale 1000000
+    .venv/bin/python -m bench.build --scale 10000000 --skip-pandas
+
+--scale is the number of generated participations (other entities in proportion). Each step runs
+in a child process of its own, so its wall time and peak memory (ru_maxrss) are its alone:
+`engine` computes the indicator table (metrics.api, read-only), `build` is the whole `agora build`
+(data hash, engine, output checks, storing the run), `duckdb-sql` and `pandas` the independent
+baselines (bench.baseline_sql, bench.baseline_pandas) computing the same indicators.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+from bench.baseline_sql import benchmark_arguments, measure, participation_count, prepared_warehouse, \
+    report_line, sql_in_child
+
+
+def engine_in_child(warehouse: str, as_of: date) -> int:
+    from metrics.api import indicator_table
+
+    return indicator_table(warehouse, as_of).height
+
+
+def build_in_child(warehouse: str, as_of: date) -> int:
+    from metrics.runs import build_run
+
+    return build_run(warehouse, as_of).rows
+
+
+def pandas_in_child(warehouse: str, as_of: date) -> int:
+    from bench.baseline_pandas import indicator_table_pandas, warehouse_tables
+
+    return len(indicator_table_pandas(warehouse_tables(warehouse), as_of))
+
+
+def main() -> None:
+    own = argparse.ArgumentParser(add_help=False)
+    own.add_argument("--skip-pandas", action="store_true", help="leave out the (slow) pandas baseline")
+    skip, rest = own.parse_known_args()
+    sys.argv = [sys.argv[0], *rest]
+    parser_arguments = benchmark_arguments("Time `agora build` against the DuckDB SQL and pandas baselines "
+                                           "(--skip-pandas leaves pandas out).")
+    warehouse = prepared_warehouse(parser_arguments.scale, parser_arguments.seed, parser_arguments.workdir)
+    participations = participation_count(warehouse)
+    as_of = parser_arguments.as_of
+    print(f"{participations:,} participations, as of {as_of.isoformat()}")
+    sql = measure(sql_in_child, warehouse, as_of)
+    print(report_line("duckdb-sql", sql, participations))
+    engine = measure(engine_in_child, warehouse, as_of)
+    print(report_line("engine", engine, participations, baseline=sql))
+    build = measure(build_in_child, warehouse, as_of)
+    print(report_line("build", build, participations, baseline=sql))
+    if not skip.skip_pandas:
+        pandas = measure(pandas_in_child, warehouse, as_of)
+        print(report_line("pandas", pandas, participations, baseline=sql))
+        print(f"engine is {pandas['seconds'] / engine['seconds']:.1f}x faster than pandas")
+    print(f"engine takes {engine['seconds'] / sql['seconds']:.2f}x the time of duckdb-sql")
