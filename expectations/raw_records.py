@@ -98,11 +98,10 @@ def _row_rule_expectation(entity: Entity, rule_id: str) -> dict:
             ignore_row_if="either_value_is_missing",
         )
     if rule_id == "spoke_only_if_attended":
+        # attended >= spoke on booleans: GX runs this vectorised (its pair-in-set check is row by row).
         return _expectation(
-            "expect_column_pair_values_to_be_in_set", rule, "spoke is true but attended is not",
-            column_A="spoke", column_B="attended",
-            value_pairs_set=[[False, False], [False, True], [True, True]],
-            ignore_row_if="either_value_is_missing",
+            "expect_column_pair_values_a_to_be_greater_than_b", rule, "spoke is true but attended is not",
+            column_A="attended", column_B="spoke", or_equal=True, ignore_row_if="either_value_is_missing",
         )
     if rule_id == "known_indicator":
         return _expectation(

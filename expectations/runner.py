@@ -53,3 +53,8 @@ def run_suite(suite_document: dict, frame, parameters: dict[str, list] | None = 
             )
         outcomes.append(Outcome(dict(config.meta), dict(config.kwargs), bool(outcome.success), outcome.result))
     return sorted(outcomes, key=lambda o: position[o.meta["rule"]])
+
+
+def warm_up() -> None:
+    """Import GX and build its context now (a fixed few seconds per process), e.g. before timing."""
+    _batch_definition()

@@ -16,9 +16,11 @@ quarantined with a reason naming the row that replaces it, so rows read = loaded
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -73,6 +75,8 @@ class FileOutcome:
 class IngestResult:
     warehouse: Path
     files: tuple[FileOutcome, ...]
+    #: seconds spent in each phase of the load (where the time goes)
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def rows_read(self) -> int:
@@ -293,25 +297,42 @@ def _upsert(con: duckdb.DuckDBPyConnection, entity: Entity, rows: pl.DataFrame) 
         con.unregister("staging")
 
 
-def _load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, parameters: dict[str, list]) -> FileOutcome:
+@contextmanager
+def _timed(timings: dict[str, float], phase: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[phase] = timings.get(phase, 0.0) + time.perf_counter() - started
+
+
+def _load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, parameters: dict[str, list],
+                timings: dict[str, float]) -> FileOutcome:
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     entity = ENTITIES[batch.entity]
-    coerced = coerce_records(entity, batch.frame.select(entity.column_names))
-    if batch.given_problems is not None:
-        coerced = Coerced(coerced.typed, pl.concat([coerced.problems, batch.given_problems.select(PROBLEM_SCHEMA.keys())]))
-    problems = pl.concat([
-        coerced.problems,
-        _expectation_problems(entity, coerced, parameters),
-        _reference_problems(con, entity, coerced.typed),
-        _cross_entity_problems(con, entity, coerced.typed),
-        _duplicate_problems(entity, coerced.typed, batch.first_row_number),
-    ]).select(PROBLEM_SCHEMA.keys())
-    by_row = _reasons_by_row(batch, problems)
-    valid = coerced.typed.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64)).join(
-        by_row.select("row"), on="row", how="anti").drop("row")
-    _upsert(con, entity, valid)
+    with _timed(timings, "coercion"):
+        coerced = coerce_records(entity, batch.frame.select(entity.column_names))
+        if batch.given_problems is not None:
+            coerced = Coerced(coerced.typed,
+                              pl.concat([coerced.problems, batch.given_problems.select(PROBLEM_SCHEMA.keys())]))
+    with _timed(timings, "expectations (GX)"):
+        expected = _expectation_problems(entity, coerced, parameters)
+    with _timed(timings, "keys and cross-entity rules"):
+        problems = pl.concat([
+            coerced.problems,
+            expected,
+            _reference_problems(con, entity, coerced.typed),
+            _cross_entity_problems(con, entity, coerced.typed),
+            _duplicate_problems(entity, coerced.typed, batch.first_row_number),
+        ]).select(PROBLEM_SCHEMA.keys())
+        by_row = _reasons_by_row(batch, problems)
+        valid = coerced.typed.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64)).join(
+            by_row.select("row"), on="row", how="anti").drop("row")
+    with _timed(timings, "DuckDB upsert"):
+        _upsert(con, entity, valid)
     load_id = uuid.uuid4().hex
-    record_quarantine(con, load_id, batch.entity, batch.source, _quarantine_rows(batch, by_row))
+    with _timed(timings, "quarantine"):
+        record_quarantine(con, load_id, batch.entity, batch.source, _quarantine_rows(batch, by_row))
     outcome = FileOutcome(batch.source, batch.entity, batch.frame.height, valid.height, by_row.height,
                           batch.warnings, _top_reasons(by_row))
     record_load(con, LoadRecord(
@@ -321,8 +342,11 @@ def _load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, parameters: dict[s
     return outcome
 
 
-def _load(warehouse: Path, batches: list[Batch], known_indicators: frozenset[str]) -> IngestResult:
+def _load(warehouse: Path, batches: list[Batch], known_indicators: frozenset[str],
+          timings: dict[str, float] | None = None) -> IngestResult:
     from warehouse.reference import known_country_codes
+
+    timings = {} if timings is None else timings
 
     batches = sorted(batches, key=lambda b: LOAD_ORDER.index(b.entity))
     parameters = {"known_countries": sorted(known_country_codes()), "known_indicators": sorted(known_indicators)}
@@ -334,15 +358,16 @@ def _load(warehouse: Path, batches: list[Batch], known_indicators: frozenset[str
             try:
                 for batch in batches:
                     bar.describe(f"{batch.entity} from {batch.source}")
-                    outcomes.append(_load_batch(con, batch, parameters))
+                    outcomes.append(_load_batch(con, batch, parameters, timings))
                     bar.advance(batch.frame.height)
-                con.execute("COMMIT")
+                with _timed(timings, "commit"):
+                    con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
     finally:
         con.close()
-    return IngestResult(Path(warehouse), tuple(outcomes))
+    return IngestResult(Path(warehouse), tuple(outcomes), timings)
 
 
 def ingest_frames(warehouse: Path, frames: list[tuple[str, str, pl.DataFrame]],
@@ -367,4 +392,7 @@ def ingest_paths(warehouse: Path, paths: list[Path], entity: str | None,
                  known_indicators: frozenset[str]) -> IngestResult:
     """Validate and load files and folders of entity files in one transaction (parents first).
     Every file is read before the warehouse is opened, so a refused file changes nothing."""
-    return _load(warehouse, _batches_of_paths([Path(p) for p in paths], entity), known_indicators)
+    timings: dict[str, float] = {}
+    with _timed(timings, "reading files"):
+        batches = _batches_of_paths([Path(p) for p in paths], entity)
+    return _load(warehouse, batches, known_indicators, timings)
