@@ -1,4 +1,4 @@
-"""Static SVG of the shared figures, for reports: one headless Chromium session renders a batch.
+"""Static SVG of the shared figures, for reports: one headless Chromium per process draws them.
 
 Plotly gives every SVG a random id (`clip76e46fxyplot`, `defs-76e46f`), which would make two
 renders of the same report differ and would clash when several SVGs share one HTML page, so each
@@ -8,9 +8,12 @@ SVG's id is replaced by one derived from its key.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import re
 import shutil
+import threading
+from functools import cache
 
 import plotly.graph_objects as go
 
@@ -43,20 +46,44 @@ def figure_svgs(figures: dict[str, go.Figure], width: int = SVG_WIDTH) -> dict[s
         # Traces otherwise get random uids, written into the SVG as class names.
         for index, trace in enumerate(fig.data):
             trace.uid = f"{key}-{index}"
-    rendered = asyncio.run(_render(list(figures.values()), width))
+    rendered = _renderer().render(list(figures.values()), width)
     return {key: stable_ids(svg.decode("utf-8"), key) for key, svg in zip(figures, rendered)}
 
 
-async def _render(figures: list[go.Figure], width: int) -> list[bytes]:
-    import kaleido
+class _Renderer:
+    """One Chromium (two tabs) kept for the life of the process, so a series of reports, or a
+    report in HTML and then PDF, pays for starting the browser once."""
 
-    # mathjax=False: kaleido would otherwise fetch MathJax from a CDN, and Agora runs offline.
-    async with kaleido.Kaleido(n=min(2, len(figures)), mathjax=False) as renderer:
-        return await asyncio.gather(*[
-            renderer.calc_fig(fig, opts={"format": "svg", "width": width,
-                                         "height": fig.layout.height or 320})
-            for fig in figures
-        ])
+    def __init__(self) -> None:
+        import kaleido
+
+        self._loop = asyncio.new_event_loop()
+        threading.Thread(target=self._loop.run_forever, daemon=True, name="chart-renderer").start()
+        # mathjax=False: kaleido would otherwise fetch MathJax from a CDN, and Agora runs offline.
+        self._kaleido = kaleido.Kaleido(n=2, mathjax=False)
+        self._call(self._kaleido.open())
+        atexit.register(self.close)
+
+    def _call(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+
+    def render(self, figures: list[go.Figure], width: int) -> list[bytes]:
+        async def all_figures():
+            return await asyncio.gather(*[
+                self._kaleido.calc_fig(fig, opts={"format": "svg", "width": width,
+                                                  "height": fig.layout.height or 320})
+                for fig in figures
+            ])
+        return self._call(all_figures())
+
+    def close(self) -> None:
+        self._call(self._kaleido.close())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+
+
+@cache
+def _renderer() -> _Renderer:
+    return _Renderer()
 
 
 def stable_ids(svg: str, key: str) -> str:

@@ -21,7 +21,7 @@ from reports.traced import traced
 AREAS = ("Participation", "Inclusivity", "Follow-through")
 #: periods a trend chart spans, ending with the report's period
 TREND_PERIODS = 8
-#: the breakdowns each area section charts for the period
+#: the breakdowns each indicator section tabulates for the period
 CHARTED_BREAKDOWNS = ("region", "org_type", "mechanism_kind")
 STATUS_WORDS = {"met": "Met", "not_met": "Not met", "no_target": "No target"}
 #: how a catalogue population names a window before the as-of date
@@ -32,7 +32,8 @@ _WINDOW = re.compile(r"(?:build date minus (\d+) days|at least (\d+) days before
 @dataclass
 class Breakdown:
     label: str
-    chart_key: str
+    #: only the lead indicator of an area has its breakdowns charted, to keep the report readable
+    chart_key: str | None
     #: (breakdown value, row)
     rows: list[tuple[str, dict]]
 
@@ -153,7 +154,8 @@ def score_row(indicator, rows: PeriodRows, period: Period, as_of) -> ScoreRow:
     )
 
 
-def indicator_section(indicator, rows: PeriodRows, period: Period, figures: dict) -> IndicatorSection:
+def indicator_section(indicator, rows: PeriodRows, period: Period, figures: dict,
+                      chart_breakdowns: bool) -> IndicatorSection:
     trend = [(str(p), rows.total(indicator.id, p)) for p in period.trailing(TREND_PERIODS)]
     present = [row for _, row in trend if row is not None]
     trend_key = None
@@ -169,8 +171,11 @@ def indicator_section(indicator, rows: PeriodRows, period: Period, figures: dict
         if not cells:
             continue
         label = BREAKDOWN_WORDS[dimension]
-        key = f"{indicator.id}-{dimension}"
-        figures[key] = breakdown_figure(pl.DataFrame(cells), f"{indicator.name} by {label}, {period}", indicator.unit)
+        key = None
+        if chart_breakdowns:
+            key = f"{indicator.id}-{dimension}"
+            figures[key] = breakdown_figure(pl.DataFrame(cells), f"{indicator.name} by {label}, {period}",
+                                            indicator.unit)
         breakdowns.append(Breakdown(label, key, [(row["breakdown_value"], row) for row in cells]))
     return IndicatorSection(indicator, direction(indicator.polarity), breakdown_words(indicator.breakdowns),
                             trend_key, trend, breakdowns)
@@ -187,7 +192,8 @@ def build_report(source: ReportSource, period: Period, fmt: str) -> Report:
         previous = {ind.id: row for ind in indicators if (row := rows.total(ind.id, period.previous))}
         summary[area] = area_sentences(indicators, current, previous, str(period), str(period.previous))
         scorecard[area] = [score_row(ind, rows, period, as_of) for ind in indicators]
-        sections[area] = [indicator_section(ind, rows, period, figures) for ind in indicators]
+        lead = next((ind.id for ind in indicators if ind.id in current), None)
+        sections[area] = [indicator_section(ind, rows, period, figures, ind.id == lead) for ind in indicators]
     return Report(period, source, fmt, summary, scorecard, sections, figures)
 
 

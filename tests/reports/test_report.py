@@ -1,0 +1,194 @@
+"""The report on the hand-built warehouse: traced numbers, narrative, audiences, determinism, PDF."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from report_fixture_data import RUN_ID, SECRET_ORG
+from figures.formatting import format_integer, format_value
+from metrics.disclosure import apply_disclosure
+from metrics.runs import run_table
+from reports.build import write_reports
+
+pytestmark = pytest.mark.slow
+
+TRACE_KEYS = ("data-indicator", "data-grain", "data-period", "data-breakdown", "data-breakdown-value")
+
+
+class TracedNumbers(HTMLParser):
+    """Collects every traced element (attributes and text) and the text of the summary section,
+    with traced, derived and period spans taken out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.traced: list[tuple[dict, str]] = []
+        self.summary_rest: list[str] = []
+        self._open: list[tuple[str, dict | None]] = []
+        self._section = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "section":
+            self._section = attrs.get("id")
+        marked = "data-indicator" in attrs or attrs.get("class") in ("derived", "period")
+        self._open.append((tag, attrs if marked else None))
+        if "data-indicator" in attrs:
+            self.traced.append((attrs, ""))
+
+    def handle_endtag(self, tag):
+        if self._open:
+            self._open.pop()
+
+    def handle_data(self, data):
+        inside = [a for _, a in self._open if a is not None]
+        if inside and "data-indicator" in inside[-1]:
+            attrs, text = self.traced[-1]
+            self.traced[-1] = (attrs, text + data)
+        elif not inside and self._section == "summary":
+            self.summary_rest.append(data)
+
+
+def parse(path: Path) -> TracedNumbers:
+    parser = TracedNumbers()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def expected_text(row: dict, field: str) -> str:
+    if field in ("numerator", "denominator"):
+        return format_integer(row[field], row["suppressed"])
+    if field == "value":
+        return format_value(row["value"], row["unit"], row["suppressed"])
+    return format_value(row[field], row["unit"])
+
+
+@pytest.fixture(scope="module")
+def reports(handbuilt_warehouse, tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("reports")
+    made = {}
+    for audience in ("internal", "public"):
+        for fmt in ("html", "pdf"):
+            [made[audience, fmt]] = write_reports(handbuilt_warehouse, ["2026-Q2"], audience, fmt,
+                                                  out / audience, None, 5)
+    return made
+
+
+def rows_by_cell(warehouse: Path, audience: str) -> dict[tuple, dict]:
+    table = apply_disclosure(run_table(warehouse), audience, 5)
+    return {tuple(r[k] for k in ("indicator_id", "grain", "period", "breakdown", "breakdown_value")): r
+            for r in table.iter_rows(named=True)}
+
+
+@pytest.mark.parametrize("audience", ["internal", "public"])
+def test_every_traced_number_equals_its_row(reports, handbuilt_warehouse, audience):
+    rows = rows_by_cell(handbuilt_warehouse, audience)
+    traced = parse(reports[audience, "html"]).traced
+    assert len(traced) > 60
+    for attrs, text in traced:
+        row = rows[tuple(attrs[k] for k in TRACE_KEYS)]
+        assert text == expected_text(row, attrs.get("data-field", "value")), attrs
+    shown = {(a["data-indicator"], a["data-period"], a["data-breakdown-value"], a["data-field"]): t for a, t in traced}
+    # Worked by hand from the fixture: each unit in its own format.
+    assert shown["PAR-01", "2026-Q2", "all", "value"] == "412"
+    assert shown["PAR-02", "2026-Q2", "all", "value"] == "73.2%"
+    assert shown["PAR-02", "2026-Q2", "all", "denominator"] == "1,000"
+    assert shown["INC-05", "2026-Q2", "all", "value"] == "0.98"
+    assert shown["FOL-11", "2026-Q2", "all", "value"] == "15.3"
+    assert shown["FOL-13", "2026-Q2", "all", "target"] == "8.0%"
+    assert shown["PAR-01", "2026-Q2", "WEOG", "value"] == ("3" if audience == "internal" else "suppressed")
+
+
+def test_the_narrative_states_only_table_numbers_and_marked_changes(reports):
+    html = reports["public", "html"].read_text(encoding="utf-8")
+    summary = html[html.index('<section id="summary"'):html.index('<section id="scorecard"')]
+    assert re.search(r">412</span> in <span class=\"period\">2026-Q2</span>, <span class=\"derived\">12%</span> more "
+                     r"than the <span [^>]*data-period=\"2026-Q1\"[^>]*>368</span>", summary)
+    assert re.search(r"up <span class=\"derived\">3.1</span> percentage points from <span [^>]*>70.1%</span>", summary)
+    assert "It is above its ceiling of" in summary and "It stays within its ceiling of" in summary
+    # Left once traced numbers, derived changes and period names are taken out: no digit at all.
+    rest = "".join(parse(reports["public", "html"]).summary_rest)
+    assert "Organisations engaged" in rest
+    assert not re.search(r"\d", rest), rest
+
+
+def test_public_report_names_no_organisation_and_shows_no_digit_in_a_suppressed_cell(reports):
+    html = reports["public", "html"].read_text(encoding="utf-8")
+    for secret in SECRET_ORG:
+        assert secret not in html
+    assert "org_id … appears twice in the file" in html
+    suppressed = [(a, t) for a, t in parse(reports["public", "html"]).traced if t == "suppressed"]
+    assert {(a["data-indicator"], a["data-period"], a["data-breakdown-value"]) for a, _ in suppressed} >= {
+        ("PAR-01", "2026-Q2", "WEOG"), ("PAR-02", "2026-Q2", "WEOG"), ("FOL-13", "2025-Q2", "all")}
+    for attrs, text in parse(reports["public", "html"]).traced:
+        row_is_small = text == "suppressed"
+        assert row_is_small or re.search(r"\d", text), attrs
+    assert "Internal report: do not publish" not in html
+
+
+def test_internal_report_warns_it_holds_small_cells(reports):
+    html = reports["internal", "html"].read_text(encoding="utf-8")
+    assert "Internal report: do not publish." in html
+    assert SECRET_ORG[0] in html  # the quarantine reason, unredacted for the team
+    assert "suppressed</span>" not in html
+
+
+def test_the_html_has_no_external_asset(reports):
+    html = reports["public", "html"].read_text(encoding="utf-8")
+    assert "<script" not in html
+    assert not re.search(r"(src|href)=\"(https?:)?//", html)
+    assert "@import" not in html and "url(http" not in html
+    assert html.count("<svg") >= 5 and "@font-face" in html
+
+
+def test_the_scorecard_says_why_an_indicator_has_no_data(reports):
+    html = reports["public", "html"].read_text(encoding="utf-8")
+    scorecard = html[html.index('<section id="scorecard"'):html.index('<section id="area-1"')]
+    fol08 = scorecard[scorecard.index(">FOL-08<"):]
+    fol08 = fol08[:fol08.index("</tr>")]
+    assert "no data for this period" in fol08
+    assert "on or before 2025-06-30, 365 days before the as-of date 2026-06-30" in fol08
+    assert scorecard.count("no data for this period") == 29 - 6
+
+
+def pdf_text(path: Path, page: int | None = None) -> str:
+    pages = ["-f", str(page), "-l", str(page)] if page else []
+    return subprocess.run(["pdftotext", "-layout", *pages, str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def test_the_pdf_holds_the_period_the_headline_numbers_and_its_pages(reports):
+    path = reports["public", "pdf"]
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info)[1])
+    assert "A4" in info and re.search(r"Tagged:\s+yes", info)
+    assert re.search(r"CreationDate:\s+Tue Jun 30 00:00:00 2026", info)  # the run's as-of, not the clock
+    cover = pdf_text(path, 1)
+    assert "2026-Q2" in cover and RUN_ID in cover and "Page 1 of" in cover
+    starts = {}
+    for page in range(1, pages + 1):
+        text = pdf_text(path, page)
+        if page > 1:
+            assert "2026-Q2 · public report" in text and f"Page {page} of {pages}" in text
+        for heading in ("Summary", "Scorecard", "Participation", "Inclusivity", "Follow-through",
+                        "Data quality", "Methodology"):
+            if heading not in starts and re.search(rf"^\s*{heading}\s*$", text, re.M):
+                starts[heading] = page
+    assert starts["Summary"] == 2 and starts["Scorecard"] == 3
+    assert sorted(starts.values()) == list(starts.values()) and starts["Methodology"] < pages + 1
+    whole = pdf_text(path)
+    for headline in ("412", "73.2%", "0.98", "15.3", "10.0%"):
+        assert headline in whole
+    for secret in SECRET_ORG:
+        assert secret not in whole
+
+
+@pytest.mark.parametrize("fmt", ["html", "pdf", "xlsx"])
+def test_same_run_same_arguments_byte_identical(handbuilt_warehouse, tmp_path, fmt):
+    first = write_reports(handbuilt_warehouse, ["2026-Q2"], "public", fmt, tmp_path / "a", RUN_ID, 5)
+    second = write_reports(handbuilt_warehouse, ["2026-Q2"], "public", fmt, tmp_path / "b", RUN_ID, 5)
+    assert first[0].read_bytes() == second[0].read_bytes()
