@@ -9,6 +9,7 @@ engine and the DuckDB SQL baseline, and the engine's benchmark reports how much 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -54,8 +55,9 @@ def period_labels(days: pd.Series, grain: str) -> pd.Series:
     return days.dt.strftime("%Y-%m")
 
 
-def _in_cells(facts: pd.DataFrame, breakdowns: list[str]) -> pd.DataFrame:
-    """Each fact once per grain and breakdown it falls in, with its period label."""
+def _in_cells(facts: pd.DataFrame, breakdowns: list[str], carried: list[str]) -> pd.DataFrame:
+    """Each fact once per grain and breakdown it falls in, with its period label and the `carried`
+    columns the indicator needs (only those: the copies are many)."""
     grains, periods, names, values = [], [], [], []
     for grain in ("year", "quarter", "month"):
         labels = period_labels(facts["ref_date"], grain).to_numpy(dtype=object)
@@ -65,7 +67,7 @@ def _in_cells(facts: pd.DataFrame, breakdowns: list[str]) -> pd.DataFrame:
             names.append(np.full(len(facts), breakdown, dtype=object))
             values.append(np.full(len(facts), "all", dtype=object) if breakdown == "total"
                           else facts[breakdown].to_numpy(dtype=object))
-    cells = facts.iloc[np.tile(np.arange(len(facts)), len(grains))].reset_index(drop=True)
+    cells = facts[carried].iloc[np.tile(np.arange(len(facts)), len(grains))].reset_index(drop=True)
     return cells.assign(grain=np.concatenate(grains), period=np.concatenate(periods),
                         breakdown=np.concatenate(names), breakdown_value=np.concatenate(values))
 
@@ -79,23 +81,24 @@ def _ratio(indicator_id: str, facts: pd.DataFrame, breakdowns: list[str], numera
     """Sum of `numerator` over the sum of `denominator` (or the number of facts) per cell."""
     if facts.empty:
         return NO_ROWS
-    cells = _in_cells(facts.assign(one=1), breakdowns)
+    cells = _in_cells(facts.assign(one=1), breakdowns, [numerator, denominator or "one"])
     grouped = cells.groupby(KEYS).agg(numerator=(numerator, "sum"), denominator=(denominator or "one", "sum"))
     grouped = grouped[grouped["denominator"] > 0]
     grouped["value"] = grouped["numerator"] / grouped["denominator"]
     return _rows(indicator_id, grouped)
 
 
-def _organisations_in_cells(contacts: pd.DataFrame, breakdowns: list[str]) -> pd.DataFrame:
+def _organisations_in_cells(contacts: pd.DataFrame, breakdowns: list[str],
+                            carried: Sequence[str] = ()) -> pd.DataFrame:
     """One row per engaged organisation and cell, however many contacts it had there."""
-    return _in_cells(contacts, breakdowns).drop_duplicates([*KEYS, "org_id"])
+    return _in_cells(contacts, breakdowns, ["org_id", *carried]).drop_duplicates([*KEYS, "org_id"])
 
 
 def _share_of_organisations(indicator_id: str, contacts: pd.DataFrame, breakdowns: list[str],
                             numerator: str) -> pd.DataFrame:
     if contacts.empty:
         return NO_ROWS
-    cells = _organisations_in_cells(contacts, breakdowns)
+    cells = _organisations_in_cells(contacts, breakdowns, [numerator])
     grouped = cells.groupby(KEYS).agg(numerator=(numerator, "sum"), denominator=("org_id", "size"))
     grouped["value"] = grouped["numerator"] / grouped["denominator"]
     return _rows(indicator_id, grouped)
@@ -246,7 +249,7 @@ def _engaged_organisations(contacts: pd.DataFrame) -> pd.DataFrame:
 def _newcomer_share(contacts: pd.DataFrame) -> pd.DataFrame:
     if contacts.empty:
         return NO_ROWS
-    cells = _organisations_in_cells(contacts, ORG_SIDE_CELLS)
+    cells = _organisations_in_cells(contacts, ORG_SIDE_CELLS, ["first_contact"])
     first_periods = pd.Series(index=cells.index, dtype=object)
     for grain in ("year", "quarter", "month"):
         in_grain = cells["grain"] == grain
@@ -285,7 +288,8 @@ def _regional_balance(contacts: pd.DataFrame) -> pd.DataFrame:
     in_groups = contacts[~contacts["region"].isin(["none", "unknown"])]
     if in_groups.empty:
         return NO_ROWS
-    cells = _organisations_in_cells(in_groups, ["total", "mechanism_kind", "mechanism_id", "engagement_kind"])
+    cells = _organisations_in_cells(in_groups, ["total", "mechanism_kind", "mechanism_id", "engagement_kind"],
+                                    ["region"])
     per_group = cells.groupby([*KEYS, "region"]).size().rename("engaged").reset_index()
     per_group["population"] = per_group.groupby(KEYS)["engaged"].transform("sum")
     share = per_group["engaged"] / per_group["population"]
@@ -299,7 +303,7 @@ def _regional_balance(contacts: pd.DataFrame) -> pd.DataFrame:
 def _median_days_to_acknowledge(acknowledged: pd.DataFrame) -> pd.DataFrame:
     if acknowledged.empty:
         return NO_ROWS
-    cells = _in_cells(acknowledged, MECHANISM_CELLS)
+    cells = _in_cells(acknowledged, MECHANISM_CELLS, ["days_to_acknowledge"])
     grouped = cells.groupby(KEYS).agg(denominator=("days_to_acknowledge", "size"),
                                       value=("days_to_acknowledge", "median"))
     grouped["numerator"] = np.nan
