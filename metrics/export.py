@@ -1,14 +1,15 @@
 """`agora export`: the indicator table of a kept run as CSV, Parquet, JSON Lines or XLSX.
 
-Every format carries the spec's columns in the spec's order, one row per indicator, grain, period
-and breakdown value, sorted the same way. The same run, arguments and code give byte-identical
+Every format carries the spec's columns in the spec's order (JSON sorts its keys), one row per
+indicator, grain, period and breakdown value, sorted the same way. The same run, arguments and code give byte-identical
 files: nothing in them depends on the clock, the machine or the order rows were stored in.
 
 Formats, as written:
 * CSV: UTF-8 without BOM, comma, `\\n` line ends, header row. numerator and denominator are
   integers, value/baseline/target the shortest decimal that reads back as the same float
-  (never exponent notation), dates ISO, booleans `true`/`false`, empty for null. Text starting
-  with `= + - @` (or a tab or carriage return) is prefixed with `'` so no spreadsheet runs it.
+  (never exponent notation; `12` for 12.0), dates ISO, booleans `true`/`false`, empty for null.
+  Text starting with `= + - @` (or a tab or carriage return) is prefixed with `'` so no
+  spreadsheet runs it.
 * JSON: JSON Lines (one object per row, keys sorted, null for empty), the same form
   `agora ingest` reads; numbers exactly as stored, dates ISO. Columns such as target are empty
   in most rows: read with `pl.read_ndjson(path, infer_schema_length=None)`.
@@ -18,13 +19,10 @@ Formats, as written:
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -36,7 +34,7 @@ from metrics.cells import GRAINS
 from metrics.disclosure import apply_disclosure, suppression_rule
 from metrics.engine import TABLE_COLUMNS
 from metrics.runs import list_runs, run_table
-from metrics.xlsx import EXCEL_ROW_LIMIT, neutralise, write_xlsx
+from metrics.xlsx import EXCEL_ROW_LIMIT, neutralised, write_xlsx
 
 FORMATS = ("csv", "xlsx", "parquet", "json")
 EXTENSIONS = {"csv": "csv", "xlsx": "xlsx", "parquet": "parquet", "json": "jsonl"}
@@ -163,38 +161,13 @@ def refuse_oversized_sheets(table: pl.DataFrame) -> None:
             )
 
 
-def decimal_text(number: float | None) -> str:
-    """The shortest decimal that reads back as the same float, never in exponent notation."""
-    if number is None:
-        return ""
-    text = repr(float(number))
-    return format(Decimal(text), "f") if "e" in text else text
-
-
-def csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return decimal_text(value)
-    if isinstance(value, (int, date)):
-        return str(value)
-    return neutralise(value)
-
-
 def write_csv(table: pl.DataFrame, path: Path) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(table.columns)
-        writer.writerows([csv_cell(v) for v in row] for row in table.iter_rows())
+    # polars writes each float as the shortest decimal that reads back the same (ryu), positional.
+    neutralised(table).write_csv(path, line_terminator="\n", null_value="", float_scientific=False)
 
 
 def write_json_lines(table: pl.DataFrame, path: Path) -> None:
-    with path.open("w", encoding="utf-8", newline="\n") as handle:
-        for row in table.iter_rows(named=True):
-            handle.write(json.dumps(row, sort_keys=True, ensure_ascii=False, default=date.isoformat))
-            handle.write("\n")
+    table.select(sorted(table.columns)).write_ndjson(path)
 
 
 def write_parquet(table: pl.DataFrame, path: Path) -> None:

@@ -69,6 +69,15 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def neutralised(table: pl.DataFrame) -> pl.DataFrame:
+    """`table` with `neutralise` applied to every text column."""
+    return table.with_columns(
+        pl.when(pl.any_horizontal(pl.col(c).str.starts_with(start) for start in FORMULA_STARTS))
+        .then("'" + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c in table.columns if table.schema[c] == pl.String
+    )
+
+
 def column_widths(table: pl.DataFrame) -> list[int]:
     """Each column as wide as its header or its longest text, within reason."""
     widths = []
@@ -100,12 +109,7 @@ def write_indicator_sheet(book: xlsxwriter.Workbook, styles: Styles, name: str, 
         sheet.write_string(0, col, header, styles.header)
         sheet.set_column(col, col, width)
     # Day counts computed per column: xlsxwriter's per-cell date conversion is slow.
-    cells = rows.with_columns(
-        *((pl.col(c) - EXCEL_EPOCH).dt.total_days() for c in DATE_COLUMNS),
-        *(pl.when(pl.any_horizontal(pl.col(c).str.starts_with(start) for start in FORMULA_STARTS))
-          .then("'" + pl.col(c)).otherwise(pl.col(c)).alias(c)
-          for c in rows.columns if rows.schema[c] == pl.String),
-    )
+    cells = neutralised(rows).with_columns((pl.col(c) - EXCEL_EPOCH).dt.total_days() for c in DATE_COLUMNS)
     unit_formats = [styles.unit.get(unit) for unit in rows["unit"]]
     suppressed = rows["suppressed"].to_list()
     for col, column in enumerate(rows.columns):
