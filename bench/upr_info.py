@@ -40,7 +40,9 @@ def synthetic_export(rows: int) -> bytes:
         text = f'"Adopt measures, within {i % 9 + 1} years, to protect\rdefenders (recommendation {i})"'
         issues = f'"{ISSUES[i % 5]}, {ISSUES[i * 3 % 5]}"'
         response = "Accepted" if i % 3 else "Noted"
-        lines.append(f'"{to}",{to_group},,{text},"{by}",{by_group},"EU, OIF",{response},{i % 5 + 1},{issues},{i % 40 + 1}')
+        lines.append(
+            f'"{to}",{to_group},,{text},"{by}",{by_group},"EU, OIF",{response},{i % 5 + 1},{issues},{i % 40 + 1}'
+        )
     return ("\r".join(lines) + "\r").encode("mac_roman")
 
 

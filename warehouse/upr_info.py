@@ -84,7 +84,9 @@ def decoded_upr_file(path: Path, data: bytes, encoding: str | None) -> DecodedTe
         except UnicodeDecodeError:
             continue
     text, codec = max(candidates, key=lambda candidate: legacy_text_plausibility(candidate[0]))
-    return DecodedText(text, codec, (f"not UTF-8; read as {codec} (detected; pass --encoding if the names look wrong)",))
+    return DecodedText(
+        text, codec, (f"not UTF-8; read as {codec} (detected; pass --encoding if the names look wrong)",),
+    )
 
 
 def legacy_text_plausibility(text: str) -> int:
@@ -136,7 +138,9 @@ def upr_rows(path: Path, text: str) -> tuple[list[UprRow], tuple[str, ...]]:
             f"(expected {','.join(UPR_INFO_COLUMNS)})."
         )
     extra = [name for name in header if name.lower() not in {c.lower() for c in UPR_INFO_COLUMNS}]
-    warnings = (f"column(s) {', '.join(extra)} are not part of the UPR Info export and were not imported",) if extra else ()
+    warnings = (
+        (f"column(s) {', '.join(extra)} are not part of the UPR Info export and were not imported",) if extra else ()
+    )
     positions = {name: by_lower[name.lower()] for name in UPR_INFO_COLUMNS}
     rows = []
     # Numbered as a spreadsheet numbers them (the header is row 1), as `agora ingest` numbers CSV rows.

@@ -135,7 +135,8 @@ def test_every_reason_of_a_row_is_given_not_only_the_first() -> None:
 
 def test_every_row_is_loaded_or_quarantined_with_its_reason(imported_once: Path) -> None:
     with duckdb.connect(str(imported_once), read_only=True) as con:
-        loads = rows_of(con, "SELECT file, entity, rows_read, rows_loaded, rows_quarantined FROM load_log ORDER BY entity, file")
+        loads = rows_of(con, "SELECT file, entity, rows_read, rows_loaded, rows_quarantined FROM load_log "
+                             "ORDER BY entity, file")
         quarantined = rows_of(con, "SELECT file, row_number, reasons FROM quarantine ORDER BY file, row_number")
     assert loads == [
         ("UPR Info import: sessions", "engagements", 3, 3, 0),
