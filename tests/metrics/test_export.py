@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -246,6 +248,21 @@ def test_a_warehouse_without_runs_says_to_build_first(tmp_path):
     connect(tmp_path / "empty.duckdb").close()
     with pytest.raises(ExportError, match="has no indicator runs yet: run `agora build` first"):
         export(tmp_path / "empty.duckdb", tmp_path / "t.csv")
+
+
+def test_a_warehouse_held_by_another_command_is_a_clear_error(warehouse, tmp_path):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(warehouse)!r}); print('held', flush=True); "
+                               "sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(ExportError, match="is busy with another Agora command .* try again when it has finished"):
+            export(warehouse, tmp_path / "t.csv")
+    finally:
+        holder.communicate("")
+    assert export(warehouse, tmp_path / "t.csv").exists()
 
 
 def test_default_file_name_names_run_and_audience(warehouse, tmp_path, monkeypatch):
