@@ -131,6 +131,15 @@ def test_every_reason_of_a_row_is_given_not_only_the_first() -> None:
     assert (record["issued_on"], record["themes"]) == ("2008-04-07", ["Torture", "Justice"])
 
 
+def test_an_empty_from_leaves_the_recommending_state_empty_without_rejecting_the_row() -> None:
+    values = dict.fromkeys(UPR_INFO_COLUMNS, "") | {"To": "Viet Nam", "Response": "Noted", "Session": "3",
+                                                    "Issue": "Torture", "From-Rgrp": "WEOG"}
+    record, rejections = recommendation_of_row(UprRow(2, values), "r-1")
+    assert rejections == []
+    assert (record["addressee_country"], record["recommending_country"], record["recommending_group"],
+            record["state_response"], record["issued_on"]) == ("VNM", None, "WEOG", "noted", "2008-12-01")
+
+
 # -- importing ----------------------------------------------------------------------------
 
 def test_every_row_is_loaded_or_quarantined_with_its_reason(imported_once: Path) -> None:
