@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from agora.errors import AgoraError
 from metrics.disclosure import SENSITIVE_COLUMNS, apply_disclosure, suppression_rule
@@ -81,3 +83,18 @@ def test_an_unknown_audience_is_a_clear_error():
 
 def test_the_rule_in_words_names_the_threshold():
     assert "under 7" in suppression_rule(7)
+
+
+@given(st.lists(st.tuples(st.sampled_from(["count", "ratio", "mean", "median", "index"]),
+                          st.integers(0, 12), st.integers(1, 12)), min_size=1, max_size=40),
+       st.integers(1, 10))
+def test_public_shows_a_row_exactly_when_its_size_reaches_the_threshold(cells, threshold):
+    table = rows(*[(unit, num, None if unit == "count" else den, num / den) for unit, num, den in cells])
+    public = apply_disclosure(table, "public", threshold)
+    for (unit, num, den), row in zip(cells, public.iter_rows(named=True)):
+        size = num if unit == "count" else den
+        assert row["suppressed"] is (size < threshold)
+        if size >= threshold:
+            assert (row["numerator"], row["value"]) == (num, num / den)
+        else:
+            assert (row["numerator"], row["denominator"], row["value"]) == (None, None, None)
