@@ -38,6 +38,8 @@ from metrics.xlsx import EXCEL_ROW_LIMIT, neutralised, write_xlsx
 
 FORMATS = ("csv", "xlsx", "parquet", "json")
 EXTENSIONS = {"csv": "csv", "xlsx": "xlsx", "parquet": "parquet", "json": "jsonl"}
+#: file endings that say a format, so an --out of another format is caught before writing
+SUFFIX_FORMATS = {"csv": "csv", "xlsx": "xlsx", "parquet": "parquet", "jsonl": "json", "json": "json"}
 PERIOD_FORMAT = re.compile(r"\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?")
 
 
@@ -186,11 +188,10 @@ def output_path(out: Path | None, run_id: str, audience: str, fmt: str) -> Path:
     if out.is_dir():
         return out / default_path(run_id, audience, fmt)
     suffix = out.suffix.lower().lstrip(".")
-    other = {ext: name for name, ext in EXTENSIONS.items() if name != fmt} | {"json": "json", "xls": "xlsx"}
-    if suffix in other and other[suffix] != fmt:
+    if SUFFIX_FORMATS.get(suffix, fmt) != fmt:
         raise ExportError(
             f"{out} ends in .{suffix} but the format asked for is {fmt}: "
-            f"pass --format {other[suffix]}, or an --out ending in .{EXTENSIONS[fmt]}."
+            f"pass --format {SUFFIX_FORMATS[suffix]}, or an --out ending in .{EXTENSIONS[fmt]}."
         )
     return out
 
