@@ -88,6 +88,8 @@ def _typed(column: Column, raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
         return pl.when(items.list.len() > 0).then(items)
     if column.type in _POLARS_TYPES and dtype == _POLARS_TYPES[column.type]:
         return raw
+    if column.type == "int" and dtype.is_integer():
+        return pl.when(raw.is_between(-(2**31), 2**31 - 1)).then(raw.cast(pl.Int32))
     text = _blank_to_null(as_text(raw, dtype))
     if column.type == "bool":
         return text.str.to_lowercase().replace_strict(_BOOLEANS, default=None, return_dtype=pl.Boolean)
@@ -113,25 +115,27 @@ def coerce_records(entity: Entity, raw: pl.DataFrame) -> Coerced:
     """Type the contract columns of `raw` (which has every contract column, by its contract name)."""
     typed_exprs = [_typed(c, pl.col(c.name), raw.schema[c.name]).alias(c.name) for c in entity.columns]
     typed = raw.select(typed_exprs)
-    checked = [c for c in entity.columns if c.type in _TYPE_WORDING]
-    if not checked:
-        return Coerced(typed, no_problems())
-    unreadable = pl.concat([
-        raw.select(
-            pl.int_range(pl.len(), dtype=pl.Int64).alias("row"),
-            pl.lit(position, pl.Int64).alias("seq"),
-            pl.lit(c.name).alias("column"),
-            pl.lit(f"{entity.name}.{c.name}.type").alias("rule"),
-            pl.concat_str(
-                pl.lit(f"{c.name} '"), as_text(pl.col(c.name), raw.schema[c.name]),
-                pl.lit(f"' {_TYPE_WORDING[c.type]}"),
-            ).alias("reason"),
-            (_blank_to_null(as_text(pl.col(c.name), raw.schema[c.name])).is_not_null()
-             & typed.get_column(c.name).is_null()).alias("broken"),
-        ).filter("broken").drop("broken")
-        for position, c in enumerate(checked)
-    ])
-    return Coerced(typed, unreadable)
+    checked = [c for c in entity.columns
+               if c.type in _TYPE_WORDING and raw.schema[c.name] != _POLARS_TYPES.get(c.type)]
+    unreadable = [_unreadable_cells(entity, c, position, raw, typed) for position, c in enumerate(checked)]
+    return Coerced(typed, pl.concat([no_problems(), *unreadable]))
+
+
+def _unreadable_cells(entity: Entity, column: Column, position: int, raw: pl.DataFrame,
+                      typed: pl.DataFrame) -> pl.DataFrame:
+    """The cells of a column that hold something yet did not become a value of its type."""
+    candidates = raw.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("row"), column.name).filter(
+        pl.col(column.name).is_not_null() & typed.get_column(column.name).is_null())
+    return candidates.with_columns(
+        as_text(pl.col(column.name), raw.schema[column.name]).alias("text"),
+    ).filter(_blank_to_null(pl.col("text")).is_not_null()).select(
+        "row",
+        pl.lit(position, pl.Int64).alias("seq"),
+        pl.lit(column.name).alias("column"),
+        pl.lit(f"{entity.name}.{column.name}.type").alias("rule"),
+        pl.concat_str(pl.lit(f"{column.name} '"), pl.col("text"), pl.lit(f"' {_TYPE_WORDING[column.type]}"))
+        .alias("reason"),
+    )
 
 
 def rendered_value(frame: pl.DataFrame, name: str) -> pl.Expr:

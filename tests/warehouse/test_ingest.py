@@ -328,3 +328,25 @@ def test_the_cli_strict_flag_fails_when_rows_are_quarantined(tmp_path, warehouse
                                                        "holds: name the file after its entity (mechanisms, organisations, "
                                                        "engagements, participations, submissions, recommendations, "
                                                        "follow_ups, feedback, targets) or pass --entity.\n")
+
+
+@pytest.mark.slow
+def test_generated_files_load_whole_and_loading_them_again_changes_nothing(generated_files, warehouse):
+    from metrics.catalogue import load_catalogue
+
+    written = {path.stem: pl.read_parquet(path).height for path in generated_files.glob("*.parquet")}
+    indicators = load_catalogue().ids
+
+    result = ingest_paths(warehouse, [generated_files], None, indicators)
+    counts = {e: _table_count(warehouse, e) for e in VALID_ROWS}
+    again = ingest_paths(warehouse, [generated_files], None, indicators)
+
+    assert result.rows_quarantined == 0
+    assert {f.entity: f.rows_loaded for f in result.files} == written == counts
+    assert again.rows_loaded == result.rows_loaded
+    assert {e: _table_count(warehouse, e) for e in VALID_ROWS} == counts
+
+
+def _table_count(warehouse: Path, name: str) -> int:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.sql(f"SELECT count(*) FROM {name}").fetchall()[0][0]
