@@ -132,6 +132,11 @@ def write_indicator_sheet(book: xlsxwriter.Workbook, styles: Styles, name: str, 
     sheet.autofilter(0, 0, max(rows.height, 1), len(rows.columns) - 1)
 
 
+def direction(polarity: str) -> str:
+    """A catalogue polarity in words."""
+    return "Lower is better" if polarity == "lower_is_better" else "Higher is better"
+
+
 def breakdown_words(breakdowns) -> str:
     return "; ".join(BREAKDOWN_WORDS.get(b, b.replace("_", " ")) for b in breakdowns if b != "total")
 
@@ -146,7 +151,7 @@ def reference_rows(indicator_ids: list[str]) -> list[tuple[str, ...]]:
             continue
         by = breakdown_words(ind.breakdowns)
         rows.append((
-            ind.id, ind.name, ind.area, ind.unit, "Lower is better" if ind.lower_is_better else "Higher is better", ind.definition,
+            ind.id, ind.name, ind.area, ind.unit, direction(ind.polarity), ind.definition,
             ind.population, ind.numerator or "(none)",
             REFERENCE_DATE_WORDS.get(ind.reference_date, ind.reference_date.replace("_", " ")),
             ", ".join(ind.breakdowns),
