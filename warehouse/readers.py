@@ -7,7 +7,10 @@ that cannot be read at all raises `UnreadableFile`, whose message names the file
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,9 +47,19 @@ def _first_line_of(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
+def _first_ragged_row(text: str) -> str | None:
+    """Where a CSV's rows stop matching its header, said as a spreadsheet numbers rows."""
+    rows = csv.reader(io.StringIO(text))
+    header = next(rows, [])
+    for number, row in enumerate(rows, start=2):
+        if row and len(row) != len(header):
+            return f"row {number} has {len(row)} cells but the header has {len(header)}"
+    return None
+
+
 def _read_csv(path: Path) -> pl.DataFrame:
     try:
-        path.read_bytes().decode("utf-8")
+        text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UnreadableFile(
             f"{path} is not UTF-8 text (byte {exc.start} cannot be decoded); save it as CSV UTF-8 and try again."
@@ -54,7 +67,9 @@ def _read_csv(path: Path) -> pl.DataFrame:
     try:
         return pl.read_csv(path, infer_schema=False, encoding="utf8")
     except (pl.exceptions.PolarsError, OSError) as exc:
-        raise UnreadableFile(f"{path} cannot be read as CSV: {_first_line_of(exc)}.") from None
+        raise UnreadableFile(
+            f"{path} cannot be read as CSV: {_first_ragged_row(text) or _first_line_of(exc)}."
+        ) from None
 
 
 def _read_xlsx(path: Path, entity: str) -> tuple[pl.DataFrame, tuple[str, ...]]:
@@ -88,12 +103,27 @@ def _read_parquet(path: Path) -> pl.DataFrame:
         raise UnreadableFile(f"{path} cannot be read as Parquet: it is damaged or not a Parquet file.") from None
 
 
+def _first_line_not_an_object(path: Path) -> str | None:
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                return f"line {number} is not valid JSON"
+            if not isinstance(record, dict):
+                return f"line {number} is not a JSON object"
+    return None
+
+
 def _read_json_lines(path: Path) -> pl.DataFrame:
     try:
         return pl.read_ndjson(path, infer_schema_length=None)
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise UnreadableFile(
-            f"{path} cannot be read as JSON Lines (one JSON object per line): {_first_line_of(exc)}."
+            f"{path} cannot be read as JSON Lines (one JSON object per line): "
+            f"{_first_line_not_an_object(path) or _first_line_of(exc)}."
         ) from None
 
 

@@ -154,6 +154,16 @@ def test_a_damaged_parquet_or_workbook_is_refused(tmp_path, warehouse):
         f"{workbook} cannot be read as an Excel workbook: save it from your spreadsheet program as .xlsx and try again.")
 
 
+def test_a_csv_row_with_too_many_cells_or_a_broken_json_line_is_refused_naming_it(tmp_path, warehouse):
+    ragged, lines = tmp_path / "mechanisms.csv", tmp_path / "organisations.jsonl"
+    ragged.write_text("mechanism_id,name,kind\nM1,a,upr\nM2,b,upr,extra\n", encoding="utf-8")
+    lines.write_text('{"org_id": "O1"}\n[1, 2]\n', encoding="utf-8")
+
+    assert _refusal(warehouse, ragged) == f"{ragged} cannot be read as CSV: row 3 has 4 cells but the header has 3."
+    assert _refusal(warehouse, lines) == (
+        f"{lines} cannot be read as JSON Lines (one JSON object per line): line 2 is not a JSON object.")
+
+
 def test_a_missing_key_column_is_refused(tmp_path, warehouse):
     path = write_csv(tmp_path / "mechanisms.csv", [{"name": "R", "kind": "upr", "theme": ""}])
 
