@@ -135,33 +135,45 @@ def _month_to(grain: str) -> pl.Expr:
 
 
 def _aggregated_cells(dated: pl.LazyFrame, reference_date: str, measures: list[Measure]) -> pl.DataFrame:
-    """Distinct counts and medians: one group-by of the records per grain and breakdown."""
+    """Distinct counts and medians: grouped per grain and breakdown from the records."""
     plans, shapes = [], []
     for grain in GRAINS:
         with_period = dated.with_columns(period_index=period_index(pl.col(reference_date), grain))
         for breakdown in _breakdowns(measures):
             chosen = [m for m in measures if breakdown in m.indicator.breakdowns]
-            aggregations = []
-            for m in chosen:
-                indicator = m.indicator
-                if indicator.distinct:
-                    aggregations += [
-                        pl.col(indicator.distinct).filter(m.population).n_unique().alias(f"{indicator.id}|denominator"),
-                        pl.col(indicator.distinct).filter(m.numerator(grain)).n_unique()
-                        .alias(f"{indicator.id}|numerator"),
-                    ]
-                else:
-                    aggregations += [
-                        pl.col(reference_date).filter(m.population).len().alias(f"{indicator.id}|denominator"),
-                        pl.col(indicator.measure).filter(m.population).median().alias(f"{indicator.id}|median"),
-                    ]
             keys = ["period_index"] if breakdown == TOTAL else ["period_index", breakdown]
-            plans.append(with_period.group_by(keys).agg(aggregations))
-            shapes.append((chosen, grain, breakdown))
-    return pl.concat(
-        _in_unit_shape(grouped, m, grain, breakdown)
-        for grouped, (chosen, grain, breakdown) in zip(pl.collect_all(plans), shapes)
-        for m in chosen
+            by_member: dict[str, list[Measure]] = {}
+            for m in chosen:
+                if m.indicator.distinct:
+                    by_member.setdefault(m.indicator.distinct, []).append(m)
+                else:
+                    plans.append(_median(with_period, keys, reference_date, m))
+                    shapes.append(([m], grain, breakdown))
+            for member, counted in by_member.items():
+                plans.append(_distinct_counts(with_period, keys, member, grain, counted))
+                shapes.append((counted, grain, breakdown))
+    return pl.concat(_in_unit_shape(grouped, m, grain, breakdown)
+                     for grouped, (chosen, grain, breakdown) in zip(pl.collect_all(plans), shapes)
+                     for m in chosen)
+
+
+def _distinct_counts(with_period: pl.LazyFrame, keys: list[str], member: str, grain: str,
+                     measures: list[Measure]) -> pl.LazyFrame:
+    """Members in each population and numerator per cell: first one row per member and cell (is
+    any of its records in?), then sums; far faster than a filtered n_unique per measure."""
+    flags = {}
+    for m in measures:
+        flags[f"{m.indicator.id}|denominator"] = m.population.any()
+        flags[f"{m.indicator.id}|numerator"] = m.numerator(grain).any()
+    return (with_period.group_by(*keys, member).agg(**flags)
+            .group_by(keys).agg(pl.col(list(flags)).sum()))
+
+
+def _median(with_period: pl.LazyFrame, keys: list[str], reference_date: str, measure: Measure) -> pl.LazyFrame:
+    indicator = measure.indicator
+    return with_period.group_by(keys).agg(
+        pl.col(reference_date).filter(measure.population).len().alias(f"{indicator.id}|denominator"),
+        pl.col(indicator.measure).filter(measure.population).median().alias(f"{indicator.id}|median"),
     )
 
 

@@ -18,7 +18,7 @@ import polars as pl
 
 from agora.progress import progress
 from metrics.catalogue import Catalogue, Indicator, load_catalogue
-from metrics.cells import CELL_SCHEMA, TOTAL, catalogue_measure, cells, filter_mask
+from metrics.cells import CELL_SCHEMA, TOTAL, Measure, catalogue_measure, cells, filter_mask
 from metrics.sources import build_sources
 from metrics.special import COMPUTE_FUNCTIONS
 
@@ -87,30 +87,35 @@ def expected_indicators(catalogue: Catalogue, sources: dict[str, pl.DataFrame], 
     )
 
 
+def _measure(indicator: Indicator) -> Measure:
+    if indicator.compute:
+        return COMPUTE_FUNCTIONS[indicator.compute].measure(indicator)
+    return catalogue_measure(indicator)
+
+
 def indicator_cells(catalogue: Catalogue, sources: dict[str, pl.DataFrame], as_of: date,
                     timings: dict[str, float]) -> pl.DataFrame:
-    """Every cell of every indicator; one grouped pass per source and reference date for the
-    catalogue's common shapes, one call per named function for the rest."""
-    common: dict[tuple[str, str], list[Indicator]] = defaultdict(list)
-    named: list[Indicator] = []
+    """Every cell of every indicator: one pass per source and reference date for the measures
+    (the catalogue's common shapes and named measures), one call per named cells function."""
+    passes: dict[tuple[str, str], list[Indicator]] = defaultdict(list)
+    on_their_own: list[Indicator] = []
     for indicator in catalogue.indicators:
-        if indicator.compute:
-            named.append(indicator)
+        if indicator.compute and COMPUTE_FUNCTIONS[indicator.compute].cells:
+            on_their_own.append(indicator)
         else:
-            common[(indicator.source, indicator.reference_date)].append(indicator)
+            passes[(indicator.source, indicator.reference_date)].append(indicator)
     found = []
-    with progress("Computing indicators", total=len(common) + len(named)) as bar:
-        for (source, reference_date), indicators in common.items():
+    with progress("Computing indicators", total=len(passes) + len(on_their_own)) as bar:
+        for (source, reference_date), indicators in passes.items():
             started = time.perf_counter()
             bar.describe(f"Computing {source} indicators")
-            found.append(cells(sources[source], reference_date, [catalogue_measure(i) for i in indicators]))
+            found.append(cells(sources[source], reference_date, [_measure(i) for i in indicators]))
             timings[f"cells: {source} by {reference_date}"] = time.perf_counter() - started
             bar.advance()
-        for indicator in named:
+        for indicator in on_their_own:
             started = time.perf_counter()
             bar.describe(f"Computing {indicator.id}")
-            function = COMPUTE_FUNCTIONS[indicator.compute]
-            found.append(function.cells(indicator, sources[indicator.source], as_of))
+            found.append(COMPUTE_FUNCTIONS[indicator.compute].cells(indicator, sources[indicator.source], as_of))
             timings[f"cells: {indicator.id} ({indicator.compute})"] = time.perf_counter() - started
             bar.advance()
     return pl.concat(found) if found else pl.DataFrame(schema=CELL_SCHEMA)

@@ -14,7 +14,7 @@ from typing import Callable
 import polars as pl
 
 from metrics.catalogue import Indicator
-from metrics.cells import ALL, CELL_SCHEMA, GRAINS, TOTAL, Measure, catalogue_measure, cells, period_index, \
+from metrics.cells import ALL, CELL_SCHEMA, GRAINS, TOTAL, Measure, catalogue_measure, period_index, \
     period_index_of
 from warehouse.reference import NO_GROUP
 
@@ -54,15 +54,14 @@ def returning_organisations(indicator: Indicator, contacts: pl.DataFrame, as_of:
     return pl.concat(pl.collect_all(plans))
 
 
-def newcomer_share(indicator: Indicator, contacts: pl.DataFrame, as_of: date) -> pl.DataFrame:
+def newcomer_share(indicator: Indicator) -> Measure:
     """PAR-06: of the organisations engaged in the period, those whose first contact ever falls in it."""
-    newcomers = Measure(
+    return Measure(
         indicator=indicator,
         population=pl.lit(True),
         numerator=lambda grain: (
             period_index(pl.col("first_contact_date"), grain) == period_index(pl.col("contact_date"), grain)),
     )
-    return cells(contacts, "contact_date", [newcomers])
 
 
 def regional_balance(indicator: Indicator, contacts: pl.DataFrame, as_of: date) -> pl.DataFrame:
@@ -95,29 +94,31 @@ def regional_balance(indicator: Indicator, contacts: pl.DataFrame, as_of: date) 
     return pl.concat(pl.collect_all(plans))
 
 
-def latest_follow_up_status(indicator: Indicator, recommendations: pl.DataFrame, as_of: date) -> pl.DataFrame:
+def latest_follow_up_status(indicator: Indicator) -> Measure:
     """FOL-09: of the recommendations with a follow-up reported by the build date, those whose latest
     one (latest reported_on, ties to the greatest follow_up_id) says implemented or partially implemented."""
     latest = pl.col("latest_follow_up_status")
-    measure = catalogue_measure(indicator, population=latest.is_not_null(),
-                                numerator=latest.is_in(list(ACTED_ON)).fill_null(False))
-    return cells(recommendations, indicator.reference_date, [measure])
+    return catalogue_measure(indicator, population=latest.is_not_null(),
+                             numerator=latest.is_in(list(ACTED_ON)).fill_null(False))
 
 
 @dataclass(frozen=True)
 class ComputeFunction:
-    cells: Callable[[Indicator, pl.DataFrame, date], pl.DataFrame]
     #: build date -> the source records of its population: the indicator has rows iff one exists
     population: Callable[[date], pl.Expr]
+    #: a measure computed with the common shapes of its source (in the same pass) ...
+    measure: Callable[[Indicator], Measure] | None = None
+    #: ... or its cells computed on their own
+    cells: Callable[[Indicator, pl.DataFrame, date], pl.DataFrame] | None = None
 
 
 COMPUTE_FUNCTIONS: dict[str, ComputeFunction] = {
     # a previous period with contacts exists up to the build date's period iff a contact falls
     # before the build date's month (the finest grain)
     "returning_organisations": ComputeFunction(
-        returning_organisations, lambda as_of: pl.col("contact_date") < as_of.replace(day=1)),
-    "newcomer_share": ComputeFunction(newcomer_share, lambda as_of: pl.lit(True)),
-    "regional_balance": ComputeFunction(regional_balance, lambda as_of: pl.col("region") != NO_GROUP),
+        lambda as_of: pl.col("contact_date") < as_of.replace(day=1), cells=returning_organisations),
+    "newcomer_share": ComputeFunction(lambda as_of: pl.lit(True), measure=newcomer_share),
+    "regional_balance": ComputeFunction(lambda as_of: pl.col("region") != NO_GROUP, cells=regional_balance),
     "latest_follow_up_status": ComputeFunction(
-        latest_follow_up_status, lambda as_of: pl.col("latest_follow_up_status").is_not_null()),
+        lambda as_of: pl.col("latest_follow_up_status").is_not_null(), measure=latest_follow_up_status),
 }
