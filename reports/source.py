@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -27,8 +28,9 @@ REFERENCE_DATE_COLUMNS = {
     "feedback": "submitted_on",
 }
 
-#: quoted raw values inside a quarantine reason (an id, a name): public reports show the rule only
-_QUOTED_VALUE = re.compile(r"'[^']*'|\"[^\"]*\"")
+#: the raw values inside a quarantine reason (quoted, or in brackets, as `warehouse.ingest` writes
+#: them): a report counts reasons by the rule they state; `agora quarantine` lists the rows themselves
+_RAW_VALUE = re.compile(r"'[^']*'|\"[^\"]*\"|\([^)]*\)|\brow \d+")
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class ReportSource:
     indicators: tuple
     #: one row per load: file, entity, rows read/loaded/quarantined, finished_at
     loads: pl.DataFrame
-    #: quarantined rows counted by entity and reason
+    #: quarantine reasons (raw values masked) counted by entity
     quarantine: pl.DataFrame
     #: per entity: last load and newest reference date
     freshness: pl.DataFrame
@@ -64,9 +66,9 @@ def read_report_source(warehouse: Path, run_id: str | None, audience: str, thres
             f"write the report when it has finished ({exc})."
         ) from exc
     try:
-        validation = _validation(con, run.run_id)
-        loads = _loads(con)
-        quarantine = _quarantine_by_reason(con, audience)
+        validation, built_at = _validation_and_build_time(con, run.run_id)
+        loads = _loads(con, built_at)
+        quarantine = _quarantine_by_reason(con, built_at)
         freshness = _freshness(con, loads)
     finally:
         con.close()
@@ -77,28 +79,26 @@ def read_report_source(warehouse: Path, run_id: str | None, audience: str, thres
     )
 
 
-def _validation(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
-    (text,), = con.execute("SELECT validation FROM runs WHERE run_id = ?", [run_id]).fetchall()
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return {"result": text}
+def _validation_and_build_time(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[dict, datetime]:
+    (text, built_at), = con.execute("SELECT validation, built_at FROM runs WHERE run_id = ?", [run_id]).fetchall()
+    return json.loads(text), built_at
 
 
-def _loads(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def _loads(con: duckdb.DuckDBPyConnection, built_at: datetime) -> pl.DataFrame:
+    """The loads the run was built on (those finished before it)."""
     return con.sql(
         "SELECT file, entity, rows_read, rows_loaded, rows_quarantined, finished_at "
-        "FROM load_log ORDER BY finished_at, load_id"
+        "FROM load_log WHERE finished_at <= ? ORDER BY finished_at, load_id", params=[built_at]
     ).pl()
 
 
-def _quarantine_by_reason(con: duckdb.DuckDBPyConnection, audience: str) -> pl.DataFrame:
+def _quarantine_by_reason(con: duckdb.DuckDBPyConnection, built_at: datetime) -> pl.DataFrame:
     reasons = con.sql(
-        "SELECT entity, unnest(reasons) AS reason FROM quarantine"
+        "SELECT q.entity, unnest(q.reasons) AS reason FROM quarantine q JOIN load_log l USING (load_id) "
+        "WHERE l.finished_at <= ?", params=[built_at]
     ).pl()
-    if audience == "public":
-        # Raw values can be organisation ids or names; the public sees which rule failed only.
-        reasons = reasons.with_columns(pl.col("reason").str.replace_all(_QUOTED_VALUE.pattern, "…"))
+    # Raw values can be organisation ids or names, and would make every reason unique.
+    reasons = reasons.with_columns(pl.col("reason").str.replace_all(_RAW_VALUE.pattern, "…"))
     return (
         reasons.group_by("entity", "reason").agg(rows=pl.len().cast(pl.Int64))
         .sort(["entity", "rows", "reason"], descending=[False, True, False])

@@ -133,8 +133,19 @@ def test_public_report_names_no_organisation_and_shows_no_digit_in_a_suppressed_
 def test_internal_report_warns_it_holds_small_cells(reports):
     html = reports["internal", "html"].read_text(encoding="utf-8")
     assert "Internal report: do not publish." in html
-    assert SECRET_ORG[0] in html  # the quarantine reason, unredacted for the team
     assert "suppressed</span>" not in html
+
+
+@pytest.mark.parametrize("audience", ["internal", "public"])
+def test_data_quality_counts_the_loads_behind_the_run_and_masks_raw_values(reports, audience):
+    html = reports[audience, "html"].read_text(encoding="utf-8")
+    quality = html[html.index('<section id="data-quality"'):html.index('<section id="methodology"')]
+    assert "organisations.csv" in quality and "/data/in" not in quality
+    assert "engagements.csv" not in quality  # loaded after the run was built
+    assert "<td>org_id … appears twice in the file</td>" in quality
+    assert "<td>country … is not a known ISO 3166-1 alpha-3 code</td>" in quality
+    assert SECRET_ORG[0] not in html
+    assert "Passed: every check of the output suite held." in quality
 
 
 def test_the_html_has_no_external_asset(reports):
