@@ -135,33 +135,27 @@ def test_a_header_only_file_loads_nothing_and_says_so(tmp_path, warehouse):
 
 # -- refused files: one clear message, warehouse unchanged -----------------------------------
 
-def test_an_undecodable_file_is_refused(tmp_path, warehouse):
-    path = tmp_path / "mechanisms.csv"
-    path.write_bytes("mechanism_id,name,kind\nM1,Comité,upr\n".encode("latin-1"))
+UNREADABLE = [
+    ("mechanisms.csv", "mechanism_id,name,kind\nM1,Comité,upr\n".encode("latin-1"),
+     "is not UTF-8 text (byte 31 cannot be decoded); save it as CSV UTF-8 and try again."),
+    ("mechanisms.csv", b"mechanism_id,name,kind\nM1,a,upr\nM2,b,upr,extra\n",
+     "cannot be read as CSV: row 3 has 4 cells but the header has 3."),
+    ("organisations.jsonl", b'{"org_id": "O1"}\n[1, 2]\n',
+     "cannot be read as JSON Lines (one JSON object per line): line 2 is not a JSON object."),
+    ("mechanisms.parquet", b"not parquet", "cannot be read as Parquet: it is damaged or not a Parquet file."),
+    ("organisations.xlsx", b"not a workbook",
+     "cannot be read as an Excel workbook: save it from your spreadsheet program as .xlsx and try again."),
+    ("targets.csv", b"", "is empty: it has no header row and no records."),
+]
 
-    assert _refusal(warehouse, path) == (
-        f"{path} is not UTF-8 text (byte 31 cannot be decoded); save it as CSV UTF-8 and try again.")
+
+@pytest.mark.parametrize("name, content, problem", UNREADABLE, ids=[p.split(":")[0] for _, _, p in UNREADABLE])
+def test_a_file_that_cannot_be_read_is_refused_naming_the_problem(tmp_path, warehouse, name, content, problem):
+    path = tmp_path / name
+    path.write_bytes(content)
+
+    assert _refusal(warehouse, path) == f"{path} {problem}"
     assert not warehouse.exists()
-
-
-def test_a_damaged_parquet_or_workbook_is_refused(tmp_path, warehouse):
-    parquet, workbook = tmp_path / "mechanisms.parquet", tmp_path / "organisations.xlsx"
-    parquet.write_text("not parquet", encoding="utf-8")
-    workbook.write_text("not a workbook", encoding="utf-8")
-
-    assert _refusal(warehouse, parquet) == f"{parquet} cannot be read as Parquet: it is damaged or not a Parquet file."
-    assert _refusal(warehouse, workbook) == (
-        f"{workbook} cannot be read as an Excel workbook: save it from your spreadsheet program as .xlsx and try again.")
-
-
-def test_a_csv_row_with_too_many_cells_or_a_broken_json_line_is_refused_naming_it(tmp_path, warehouse):
-    ragged, lines = tmp_path / "mechanisms.csv", tmp_path / "organisations.jsonl"
-    ragged.write_text("mechanism_id,name,kind\nM1,a,upr\nM2,b,upr,extra\n", encoding="utf-8")
-    lines.write_text('{"org_id": "O1"}\n[1, 2]\n', encoding="utf-8")
-
-    assert _refusal(warehouse, ragged) == f"{ragged} cannot be read as CSV: row 3 has 4 cells but the header has 3."
-    assert _refusal(warehouse, lines) == (
-        f"{lines} cannot be read as JSON Lines (one JSON object per line): line 2 is not a JSON object.")
 
 
 def test_a_missing_key_column_is_refused(tmp_path, warehouse):
@@ -175,13 +169,6 @@ def test_a_missing_required_column_is_refused(tmp_path, warehouse):
     path = write_csv(tmp_path / "mechanisms.csv", [{"mechanism_id": "M1", "name": "R"}])
 
     assert _refusal(warehouse, path) == f"{path} lacks the required column(s) 'kind' of mechanisms."
-
-
-def test_an_empty_file_is_refused(tmp_path, warehouse):
-    path = tmp_path / "targets.csv"
-    path.write_bytes(b"")
-
-    assert _refusal(warehouse, path) == f"{path} is empty: it has no header row and no records."
 
 
 def test_a_file_of_another_entitys_columns_is_refused(tmp_path, warehouse):
