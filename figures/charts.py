@@ -69,23 +69,34 @@ def breakdown_figure(rows: pl.DataFrame, title: str, unit: str, height: int = 32
     return fig
 
 
-def sparkline_figure(rows: pl.DataFrame, unit: str, height: int = 56) -> go.Figure:
-    """A small trend without axes for an indicator card; the card prints the numbers beside it."""
+def sparkline_svg(rows: pl.DataFrame, unit: str, width: int = 240, height: int = 48) -> str:
+    """A small trend as a self-contained SVG (no JavaScript to load): a line through the periods
+    shown, broken at a suppressed or missing value; the y axis starts at 0 (or below it)."""
     rows = rows.sort("period")
     labels = _labels(rows, unit)
     values = [None if label == "suppressed" else v for v, label in zip(rows["value"].to_list(), labels)]
-    fig = go.Figure(go.Scatter(
-        x=rows["period"].to_list(), y=values, mode="lines+markers", text=labels, connectgaps=False,
-        line={"color": PALETTE[0], "width": 2}, marker={"size": 4},
-        hovertemplate="%{x}: %{text}<extra></extra>",
-    ))
-    fig.update_layout(
-        height=height, margin={"l": 4, "r": 4, "t": 4, "b": 4}, showlegend=False,
-        plot_bgcolor="white", paper_bgcolor="white", font={"family": FONT, "size": 11},
-    )
-    fig.update_xaxes(visible=False, type="category")
-    fig.update_yaxes(visible=False, rangemode="tozero")
-    return fig
+    shown = [v for v in values if v is not None]
+    pad = 4
+    top = max(shown + [0.0]) or 1.0
+    low = min(shown + [0.0])
+    step = (width - 2 * pad) / max(len(values) - 1, 1)
+
+    def point(i: int, v: float) -> str:
+        return f"{pad + i * step:.1f},{height - pad - (v - low) / ((top - low) or 1.0) * (height - 2 * pad):.1f}"
+
+    runs: list[list[str]] = [[]]
+    for i, v in enumerate(values):
+        if v is None:
+            runs.append([])
+        else:
+            runs[-1].append(point(i, v))
+    runs = [run for run in runs if run]
+    lines = "".join(f'<polyline points="{" ".join(run)}" fill="none" stroke="{PALETTE[0]}" stroke-width="2"/>'
+                    for run in runs)
+    dots = "".join(f'<circle cx="{xy.split(",")[0]}" cy="{xy.split(",")[1]}" r="2" fill="{PALETTE[0]}"/>'
+                   for run in runs for xy in run)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" preserveAspectRatio="none">{lines}{dots}</svg>')
 
 
 def breakdown_trend_figure(rows: pl.DataFrame, title: str, unit: str, height: int = 360) -> go.Figure:

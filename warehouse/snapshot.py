@@ -72,7 +72,7 @@ def _copy_snapshot_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         CREATE TABLE runs AS
         SELECT run_id, as_of, built_at, code_version, row_count, validation
-        FROM wh.runs ORDER BY built_at DESC, run_id DESC
+        FROM wh.runs ORDER BY built_at DESC, run_id
     """)
     con.execute(f"""
         CREATE TABLE indicator_values AS
@@ -114,30 +114,16 @@ def _copy_freshness(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _copy_validation(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("""
-        CREATE TABLE validation (expectation VARCHAR, column_name VARCHAR, success BOOLEAN,
-                                 unexpected BIGINT)
-    """)
+    con.execute("CREATE TABLE validation (suite VARCHAR, rule VARCHAR, success BOOLEAN)")
     latest = con.sql("SELECT validation FROM runs LIMIT 1").fetchall()
     if latest:
-        con.executemany("INSERT INTO validation VALUES (?, ?, ?, ?)", validation_checks(latest[0][0]))
+        con.executemany("INSERT INTO validation VALUES (?, ?, ?)", validation_checks(latest[0][0]))
 
 
-def validation_checks(validation_json: str) -> list[tuple[str, str | None, bool, int | None]]:
-    """(expectation, column, success, unexpected count) per check of a Great Expectations result."""
-    result = json.loads(validation_json or "{}")
-    checks = []
-    for check in result.get("results", []) if isinstance(result, dict) else []:
-        config = check.get("expectation_config") or {}
-        kwargs = config.get("kwargs") or {}
-        details = check.get("result") or {}
-        checks.append((
-            config.get("type") or config.get("expectation_type") or "unnamed check",
-            kwargs.get("column") or ", ".join(kwargs.get("column_list") or []) or None,
-            bool(check.get("success")),
-            details.get("unexpected_count"),
-        ))
-    return checks
+def validation_checks(validation_json: str) -> list[tuple[str, str, bool]]:
+    """(suite, rule, success) per check of a run's output validation summary."""
+    summary = json.loads(validation_json or "{}")
+    return [(summary.get("suite", ""), check["rule"], bool(check["success"])) for check in summary.get("checks", [])]
 
 
 def _copy_catalogue(con: duckdb.DuckDBPyConnection) -> None:

@@ -3,7 +3,6 @@ downloads of exactly the rows and columns the grid shows."""
 
 from __future__ import annotations
 
-import csv
 import io
 
 import dash
@@ -11,20 +10,20 @@ import polars as pl
 import xlsxwriter
 from dash import Input, Output, State, callback, dcc, html
 
+from agora.progress import progress
 from dashboards.components import (BREAKDOWN_LABELS, GRAPH_CONFIG, breakdown_control, current, definition_hint, dropdown, filter_bar,
                                    filter_id, grid, labelled, message, page)
 from dashboards.data import Published
 from dashboards.view import (View, breakdown_rows, breakdowns_of, in_range, resolve_view, scope_rows,
                              view_from_controls)
 from figures.charts import breakdown_figure, breakdown_trend_figure, trend_figure
-from metrics.export import csv_cell
-from metrics.xlsx import Styles, write_indicator_sheet
+from metrics.engine import TABLE_COLUMNS
+from metrics.xlsx import Styles, neutralised, write_indicator_sheet
 
 dash.register_page(__name__, path="/explorer", name="Indicator explorer", title="Agora · Indicator explorer", order=4)
 
-#: the grid's columns, a subset of the indicator table's, in its order
-SHOWN_COLUMNS = ("indicator_id", "indicator_name", "unit", "grain", "period", "breakdown", "breakdown_value",
-                 "numerator", "denominator", "value", "target", "status", "suppressed")
+#: the grid shows every column of the indicator table, in its order, so a download is the export's shape
+SHOWN_COLUMNS = TABLE_COLUMNS
 #: more lines than this in one chart would be unreadable: show the last period's bars instead
 MAX_LINES = 8
 
@@ -120,35 +119,33 @@ def explorer_figure(rows: pl.DataFrame, entry: dict, view: View):
         return trend_figure(rows, f"{title}, {view.start} to {view.end}", unit, height=340)
     if rows["breakdown_value"].n_unique() <= MAX_LINES:
         return breakdown_trend_figure(rows, f"{title} by {view.breakdown}, {view.start} to {view.end}", unit)
-    return breakdown_figure(rows.filter(period=view.end), f"{title} by {view.breakdown}, {view.end}", unit)
+    latest = rows["period"].max()
+    return breakdown_figure(rows.filter(period=latest), f"{title} by {view.breakdown}, {latest}", unit)
 
 
 def csv_text(rows: pl.DataFrame) -> str:
-    """The shown rows as CSV, cells a spreadsheet would run as formulas neutralised."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(rows.columns)
-    writer.writerows([csv_cell(v) for v in row] for row in rows.iter_rows())
-    return buffer.getvalue()
+    """The shown rows as CSV, written like `agora export` writes it (text a spreadsheet would run neutralised)."""
+    return neutralised(rows).write_csv(line_terminator="\n", null_value="", float_scientific=False)
 
 
 def xlsx_bytes(rows: pl.DataFrame) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    write_indicator_sheet(book, Styles(book), "Indicators", rows)
+    with progress("Writing the sheet", rows.width, enabled=False) as bar:
+        write_indicator_sheet(book, Styles(book), "Indicators", rows, bar)
     book.close()
     return buffer.getvalue()
 
 
 def _column_defs() -> list[dict]:
-    numeric = {"numerator", "denominator", "value", "target"}
+    numeric = {"numerator", "denominator", "value", "baseline", "target"}
     defs = []
     for column in SHOWN_COLUMNS:
         d = {"field": column, "headerName": column.replace("_", " ")}
         if column in numeric:
             d["type"] = "rightAligned"
             d["filter"] = "agNumberColumnFilter"
-        if column in ("value", "target"):
+        if column in ("value", "baseline", "target"):
             d["valueFormatter"] = {"function": "agoraFormat(params)"}
         defs.append(d)
     return defs

@@ -3,14 +3,16 @@ the previous period, target and status, a small trend), readable in a minute."""
 
 from __future__ import annotations
 
+from base64 import b64encode
+
 import dash
 import polars as pl
 from dash import Input, Output, callback, dcc, html
 
-from dashboards.components import GRAPH_CONFIG, current, definition_hint, filter_bar, filter_id, message, page
+from dashboards.components import current, definition_hint, filter_bar, filter_id, message, page
 from dashboards.data import AREAS, Published
 from dashboards.view import View, in_range, previous_period, resolve_view, scope_rows, view_from_controls
-from figures.charts import sparkline_figure
+from figures.charts import sparkline_svg
 from figures.formatting import format_change, format_value
 
 dash.register_page(__name__, path="/", name="Overview", title="Agora · Overview", order=0)
@@ -81,15 +83,20 @@ def indicator_card(pub: Published, indicator_id: str, view: View) -> html.Articl
                   html.Span(indicator_id, className="card-id")], className="card-main"),
         html.P(_change_text(current_row, previous_row, unit, entry["polarity"], view), className="card-change"),
         _target_line(current_row, unit),
-        html.Div(dcc.Graph(figure=sparkline_figure(in_range(rows, view), unit),
-                           config={**GRAPH_CONFIG, "displayModeBar": False, "staticPlot": True}, className="sparkline"),
-                 role="img", **{"aria-label": f"Trend of {entry['name']}, {view.start} to {view.end}"}),
+        html.Img(src="data:image/svg+xml;base64," + b64encode(sparkline_svg(in_range(rows, view), unit).encode()).decode(),
+                 className="sparkline", alt=_trend_words(in_range(rows, view), unit)),
     ], className="card", id=f"card-{indicator_id}")
 
 
 def _row_for(rows: pl.DataFrame, period: str) -> dict | None:
     found = rows.filter(pl.col("period") == period)
     return found.row(0, named=True) if found.height else None
+
+
+def _trend_words(rows: pl.DataFrame, unit: str) -> str:
+    """The sparkline in words, for screen readers."""
+    return "Trend: " + ", ".join(f"{period} {format_value(value, unit, bool(suppressed))}"
+                                 for period, value, suppressed in rows.select("period", "value", "suppressed").iter_rows())
 
 
 def _change_text(current_row, previous_row, unit: str, polarity: str, view: View) -> str:

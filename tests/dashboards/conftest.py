@@ -1,123 +1,12 @@
-"""A hand-built warehouse for the dashboard tests (known numbers, a small cell, a quarantined row),
-and a real `agora serve` over it in a subprocess."""
+"""Fixtures of the dashboard tests: the hand-built warehouse, published."""
 
 from __future__ import annotations
-
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 
 from agora.config import Settings
 from agora.core import Agora
-from metrics.catalogue import load_catalogue
-from warehouse.db import connect
-
-RUN_ID = "run-fixture-0001"
-AS_OF = date(2026, 6, 30)
-PERIODS = {
-    "year": ["2024", "2025", "2026"],
-    "quarter": [f"{y}-Q{q}" for y in (2024, 2025) for q in (1, 2, 3, 4)] + ["2026-Q1", "2026-Q2"],
-    "month": [f"2025-{m:02d}" for m in range(7, 13)] + [f"2026-{m:02d}" for m in range(1, 7)],
-}
-VALUES = {
-    "mechanism_kind": ["special_procedure", "treaty_body", "upr"],
-    "mechanism_id": ["SR-EXPR", "CRC", "UPR"],
-    "engagement_kind": ["consultation", "country_visit", "review"],
-    "modality": ["in_person", "online", "hybrid"],
-    "region": ["AG", "APG", "WEOG"],
-    "org_type": ["national_ngo", "community_based", "network"],
-    "engagement_id": ["E-1", "E-2", "E-3"],
-}
-MECHANISMS = [("SR-EXPR", "Special Rapporteur on freedom of expression", "special_procedure"),
-              ("CRC", "Committee on the Rights of the Child", "treaty_body"),
-              ("UPR", "Universal Periodic Review", "upr")]
-#: PAR-02's 2026-Q2 total has this target (met by the fixture's value)
-PAR02_TARGET = 0.5
-
-
-def period_bounds(period: str) -> tuple[date, date]:
-    year, _, part = period.partition("-")
-    y = int(year)
-    if not part:
-        return date(y, 1, 1), date(y, 12, 31)
-    if part.startswith("Q"):
-        q = int(part[1:])
-        start = date(y, 3 * q - 2, 1)
-        end = date(y + (q == 4), 1 if q == 4 else 3 * q + 1, 1)
-    else:
-        m = int(part)
-        start, end = date(y, m, 1), date(y + (m == 12), 1 if m == 12 else m + 1, 1)
-    return start, date.fromordinal(end.toordinal() - 1)
-
-
-def fixture_rows() -> list[tuple]:
-    """Deterministic indicator rows: every catalogue indicator, grain, period and breakdown value."""
-    rows = []
-    for i, ind in enumerate(load_catalogue().indicators):
-        for grain, periods in PERIODS.items():
-            for p, period in enumerate(periods):
-                start, end = period_bounds(period)
-                cells = [("total", "all")] + [(b, v) for b in ind.breakdowns if b != "total" for v in VALUES[b]]
-                for c, (breakdown, value_label) in enumerate(cells):
-                    denominator = 20 + 3 * p + 7 * c + i
-                    # one small cell per indicator: the first breakdown value in the first period
-                    if c == 1 and p == 0:
-                        denominator = 3
-                    numerator = (denominator * (40 + 5 * ((p + c + i) % 9))) // 100
-                    if ind.unit == "count":
-                        num, den, value = numerator + denominator, None, float(numerator + denominator)
-                    elif ind.unit == "ratio":
-                        num, den, value = numerator, denominator, numerator / denominator
-                    elif ind.unit == "mean":
-                        num, den, value = numerator * 3, denominator, numerator * 3 / denominator
-                    elif ind.unit == "median":
-                        num, den, value = None, denominator, float(2 + (p + c) % 5)
-                    else:
-                        num, den, value = None, denominator, round(0.5 + ((p + c + i) % 5) / 10, 4)
-                    target = baseline = None
-                    status = "no_target"
-                    if ind.id == "PAR-02" and grain == "quarter" and period == "2026-Q2" and breakdown == "total":
-                        target, baseline = PAR02_TARGET, 0.4
-                        status = "met" if value >= target else "not_met"
-                    rows.append((RUN_ID, ind.id, ind.name, ind.area, ind.unit, grain, period, start, end,
-                                 breakdown, value_label, num, den, value, baseline, target, status, AS_OF))
-    return rows
-
-
-def build_fixture_warehouse(path: Path) -> Path:
-    con = connect(path)
-    try:
-        con.executemany("INSERT INTO mechanisms VALUES (?, ?, ?, NULL)", MECHANISMS)
-        con.executemany("INSERT INTO indicator_values VALUES (" + ", ".join(["?"] * 18) + ")", fixture_rows())
-        validation = {"success": False, "results": [
-            {"success": True, "expectation_config": {"type": "expect_column_values_to_not_be_null",
-                                                      "kwargs": {"column": "indicator_id"}},
-             "result": {"unexpected_count": 0}},
-            {"success": False, "expectation_config": {"type": "expect_column_values_to_be_between",
-                                                       "kwargs": {"column": "value"}},
-             "result": {"unexpected_count": 2}},
-        ]}
-        con.execute("INSERT INTO runs VALUES (?, ?, ?, 'c', 'd', 'test', '{}', ?, ?)",
-                    [RUN_ID, AS_OF, datetime(2026, 7, 1, 9, 30), json.dumps(validation), len(fixture_rows())])
-        con.execute("""INSERT INTO load_log VALUES
-            ('L1', 'organisations.csv', 'h1', 'organisations', 10, 9, 1, [], '2026-06-01 10:00', '2026-06-01 10:00:05'),
-            ('L2', 'engagements.csv', 'h2', 'engagements', 5, 5, 0, [], '2026-06-01 10:01', '2026-06-01 10:01:02')""")
-        con.execute("""INSERT INTO quarantine VALUES
-            ('L1', 'organisations', 'organisations.csv', 4, ['country: XXX is not a known ISO 3166-1 alpha-3 code',
-             'women_led is empty'], '{}')""")
-        con.execute("""INSERT INTO engagements VALUES ('E-1', 'SR-EXPR', 'consultation', 'Consultation', '2026-05-02',
-            '2026-05-03', NULL, 'online', ['en'], [], NULL)""")
-    finally:
-        con.close()
-    return path
+from dashboard_fixture import build_fixture_warehouse
 
 
 @pytest.fixture(scope="session")
@@ -127,41 +16,3 @@ def fixture_agora(tmp_path_factory) -> Agora:
     agora = Agora(Settings(warehouse=build_fixture_warehouse(folder / "agora.duckdb")))
     agora.publish()
     return agora
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LiveServer:
-    """`agora serve` in a subprocess, stopped (by its own pid) when the test session ends."""
-
-    def __init__(self, warehouse: Path, *flags: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        agora = Path(sys.executable).with_name("agora")
-        self.process = subprocess.Popen(
-            [str(agora), "--warehouse", str(warehouse), "serve", "--port", str(self.port), *flags],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"agora serve exited: {self.process.stdout.read().decode()}")
-            try:
-                with urllib.request.urlopen(self.url + "/", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError("agora serve did not answer within 60 s")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
