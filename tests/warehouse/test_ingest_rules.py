@@ -13,6 +13,12 @@ from warehouse.ingest import ingest_paths
 from warehouse.quarantine import quarantined_rows
 
 E = "is not one of"
+
+
+def _unknown(column: str, value: str, parent: str) -> str:
+    return f"{column} '{value}' is not a known {column} (not in {parent}, in the warehouse or earlier in this load)"
+
+
 CASES = [
     ("mechanisms", {"name": ""}, ["name is empty"]),
     ("mechanisms", {"kind": "court"}, [f"kind 'court' {E} special_procedure, treaty_body, upr, other"]),
@@ -28,7 +34,7 @@ CASES = [
         "human_rights_defenders"]),
     ("organisations", {"budget_band": "huge"}, [f"budget_band 'huge' {E} lt_50k, 50k_250k, 250k_1m, gt_1m, unknown"]),
     ("engagements", {"mechanism_id": "M9"}, [
-        "mechanism_id 'M9' is not a known mechanism_id (not in mechanisms, in the warehouse or earlier in this load)"]),
+        _unknown("mechanism_id", "M9", "mechanisms")]),
     ("engagements", {"start_date": "2026-13-01"}, ["start_date '2026-13-01' is not a date of the form YYYY-MM-DD"]),
     ("engagements", {"start_date": "05/01/2026"}, ["start_date '05/01/2026' is not a date of the form YYYY-MM-DD"]),
     ("engagements", {"end_date": "2026-01-01"}, ["end_date (2026-01-01) is before start_date (2026-01-05)"]),
@@ -47,12 +53,12 @@ CASES = [
     ("participations", {"participants_total": "ten"}, ["participants_total 'ten' is not a whole number"]),
     ("participations", {"participants_women": "2.5"}, ["participants_women '2.5' is not a whole number"]),
     ("participations", {"engagement_id": "E9"}, [
-        "engagement_id 'E9' is not a known engagement_id (not in engagements, in the warehouse or earlier in this load)"]),
+        _unknown("engagement_id", "E9", "engagements")]),
     ("participations", {"org_id": "O9"}, [
-        "org_id 'O9' is not a known org_id (not in organisations, in the warehouse or earlier in this load)"]),
+        _unknown("org_id", "O9", "organisations")]),
     ("participations", {"registered": ""}, ["registered is empty"]),
     ("submissions", {"org_id": "O9"}, [
-        "org_id 'O9' is not a known org_id (not in organisations, in the warehouse or earlier in this load)"]),
+        _unknown("org_id", "O9", "organisations")]),
     ("submissions", {"language": "xx"}, ["language 'xx' is not an ISO 639-1 language code"]),
     ("submissions", {"acknowledged_on": "2026-01-01"}, ["acknowledged_on (2026-01-01) is before received_on (2026-01-10)"]),
     ("submissions", {"reflected_in_output": "perhaps"}, [
@@ -62,13 +68,12 @@ CASES = [
     ("recommendations", {"themes": ""}, ["themes is empty"]),
     ("recommendations", {"addressee_country": "XYZ"}, ["addressee_country 'XYZ' is not an ISO 3166-1 alpha-3 code"]),
     ("recommendations", {"engagement_id": "E9"}, [
-        "engagement_id 'E9' is not a known engagement_id (not in engagements, in the warehouse or earlier in this load)"]),
+        _unknown("engagement_id", "E9", "engagements")]),
     ("recommendations", {"due_on": "soon"}, ["due_on 'soon' is not a date of the form YYYY-MM-DD"]),
     ("follow_ups", {"reported_on": "2026-01-01"}, [
         "reported_on (2026-01-01) is before the recommendation's issued_on (2026-02-01)"]),
     ("follow_ups", {"recommendation_id": "R9"}, [
-        "recommendation_id 'R9' is not a known recommendation_id (not in recommendations, in the warehouse or earlier "
-        "in this load)"]),
+        _unknown("recommendation_id", "R9", "recommendations")]),
     ("follow_ups", {"source": "press"}, [f"source 'press' {E} state, cso, mechanism, un_entity"]),
     ("follow_ups", {"status": "done"}, [
         f"status 'done' {E} no_information, not_implemented, in_progress, partially_implemented, implemented"]),
@@ -76,13 +81,13 @@ CASES = [
     ("feedback", {"felt_heard": "6"}, ["felt_heard (6) is not between 1 and 5"]),
     ("feedback", {"engagement_id": ""}, ["engagement_id is empty"]),
     ("feedback", {"engagement_id": "E9"}, [
-        "engagement_id 'E9' is not a known engagement_id (not in engagements, in the warehouse or earlier in this load)"]),
+        _unknown("engagement_id", "E9", "engagements")]),
     ("feedback", {"org_id": "O9"}, [
-        "org_id 'O9' is not a known org_id (not in organisations, in the warehouse or earlier in this load)"]),
+        _unknown("org_id", "O9", "organisations")]),
     ("submissions", {"engagement_id": "E9"}, [
-        "engagement_id 'E9' is not a known engagement_id (not in engagements, in the warehouse or earlier in this load)"]),
+        _unknown("engagement_id", "E9", "engagements")]),
     ("recommendations", {"mechanism_id": "M9"}, [
-        "mechanism_id 'M9' is not a known mechanism_id (not in mechanisms, in the warehouse or earlier in this load)"]),
+        _unknown("mechanism_id", "M9", "mechanisms")]),
     ("recommendations", {"recommending_country": "FRANCE"}, [
         "recommending_country 'FRANCE' is not an ISO 3166-1 alpha-3 code"]),
     ("participations", {"participants_women": "-1"}, ["participants_women (-1) is less than 0"]),
@@ -99,7 +104,7 @@ CASES = [
         "country 'XXA' is not an ISO 3166-1 alpha-3 code",
         "languages 'en;xx' has an item that is not an ISO 639-1 language code",
         "end_date (2026-01-01) is before start_date (2026-01-05)",
-        "mechanism_id 'M9' is not a known mechanism_id (not in mechanisms, in the warehouse or earlier in this load)"]),
+        _unknown("mechanism_id", "M9", "mechanisms")]),
     # A cell that cannot be read is not also reported empty.
     ("feedback", {"submitted_on": "yesterday", "satisfaction": "five"}, [
         "submitted_on 'yesterday' is not a date of the form YYYY-MM-DD", "satisfaction 'five' is not a whole number"]),
