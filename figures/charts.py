@@ -46,7 +46,7 @@ def trend_figure(rows: pl.DataFrame, title: str, unit: str, height: int = 320) -
     values = [None if label == "suppressed" else v for v, label in zip(rows["value"].to_list(), labels)]
     fig = go.Figure(go.Scatter(
         x=rows["period"].to_list(), y=values, mode="lines+markers+text", text=labels,
-        textposition="top center", line={"color": PALETTE[0], "width": 2}, connectgaps=False,
+        textposition="top center", line={"color": PALETTE[0], "width": 2}, connectgaps=False, cliponaxis=False,
         hovertemplate="%{x}: %{text}<extra></extra>",
     ))
     fig.update_xaxes(type="category")

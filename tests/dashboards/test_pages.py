@@ -231,3 +231,25 @@ def test_an_unbuilt_warehouse_says_what_to_run(dash_browser, tmp_path):
     finally:
         watched.close()
         server.stop()
+
+
+@pytest.mark.slow
+def test_the_dashboard_over_a_generated_and_built_warehouse(dash_browser, built_agora):
+    """The shared fixture (generator -> ingest -> build): pages load and show the run's numbers."""
+    from metrics.runs import run_table
+
+    expected = run_table(built_agora.settings.warehouse)
+    server = LiveServer(built_agora.settings.warehouse)
+    watched = Watched(dash_browser, server.url)
+    try:
+        page = watched.open("/?grain=year", READY["/"])
+        period = page.url.split("end=")[1].split("&")[0]
+        for indicator, unit in (("PAR-01", "count"), ("PAR-02", "ratio"), ("FOL-05", "ratio")):
+            row = cell(expected, indicator, "year", period)
+            assert card_value(page, indicator) == format_value(row["value"], unit)
+        for path in ("/participation", "/explorer", "/data-quality"):
+            watched.open(path, READY[path])
+        assert watched.problems == []
+    finally:
+        watched.close()
+        server.stop()
