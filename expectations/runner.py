@@ -33,14 +33,16 @@ def _batch_definition():
     return asset.add_batch_definition_whole_dataframe("whole_frame")
 
 
-def run_suite(suite_document: dict, frame, parameters: dict[str, list] | None = None) -> list[Outcome]:
+def run_suite(suite_document: dict, frame, parameters: dict[str, list] | None = None,
+              result_format: str = "COMPLETE") -> list[Outcome]:
     """Validate a pandas frame against a suite document; outcomes in the document's order.
-    An expectation that cannot run (a bug, not bad data) raises RuntimeError."""
+    An expectation that cannot run (a bug, not bad data) raises RuntimeError. BOOLEAN_ONLY is
+    several times faster than COMPLETE on large frames, for a first pass that usually passes."""
     from great_expectations.core import ExpectationSuite
 
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
     result = batch.validate(
-        ExpectationSuite(**suite_document), result_format={"result_format": "COMPLETE"},
+        ExpectationSuite(**suite_document), result_format={"result_format": result_format},
         expectation_parameters=parameters or {},
     )
     position = {e["meta"]["rule"]: i for i, e in enumerate(suite_document["expectations"])}
