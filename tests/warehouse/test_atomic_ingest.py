@@ -83,6 +83,19 @@ def test_a_load_killed_at_any_moment_leaves_the_warehouse_as_it_was(tmp_path: Pa
             break
 
     assert untouched[:2] == [True, True], untouched
+
+    # The riskiest moment: the commit itself, seen as the warehouse file starting to change.
+    if all(untouched):
+        child = _start_load(warehouse, generated)
+        size = warehouse.stat().st_size
+        while child.poll() is None and warehouse.stat().st_size == size:
+            time.sleep(0.002)
+        if child.poll() is None:
+            os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        after = _contents(warehouse)
+        assert after == before or {e: c for e, c in after.items() if e in ENTITIES} == finished
+
     result = ingest_paths(warehouse, [generated], None, KNOWN_INDICATORS)
     assert result.rows_read == result.rows_loaded + result.rows_quarantined
     assert {e: c for e, c in _contents(warehouse).items() if e in ENTITIES} == finished
