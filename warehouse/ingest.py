@@ -1,13 +1,14 @@
 """Validated, atomic ingest of contract records into the warehouse.
 
-One call (`ingest_paths` or `ingest_frames`) is one transaction: every file's records, its load
+One call (`ingest_paths`, `ingest_frames` or `ingest_batches`) is one transaction: every file's records, its load
 log row and its quarantined rows commit together or not at all, so a load killed at any moment
 leaves the warehouse as it was. Files that cannot be read are refused before the warehouse is
 opened. Each record is checked against every rule of the contract in one pass: types (polars),
 the Great Expectations suite of its entity (`expectations/suites/`), foreign keys and
 cross-entity rules against the warehouse and the records loaded earlier in the same call, and
 duplicate keys within the file. A record that breaks any rule goes to quarantine with every
-reason; the others are upserted by key (the latest load wins).
+reason; the others are upserted by key (the latest load wins). A quarantined row leaves the row
+already in the warehouse under its key, if any, as it was.
 
 Duplicate keys within one file: the last row wins; each earlier row with the same key is
 quarantined with a reason naming the row that replaces it, so rows read = loaded + quarantined.
