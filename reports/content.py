@@ -138,6 +138,9 @@ def no_data_reason(indicator, period: Period, as_of) -> str:
         if period.start > cutoff:
             return (f"It counts only records dated on or before {cutoff}, {days} days before the as-of "
                     f"date {as_of}, and this period starts after that.")
+        if period.end > cutoff:
+            return (f"It counts only records on or before {cutoff}, {days} days before the as-of date "
+                    f"{as_of}; this period ends after that and none of its records qualify yet.")
     return "No record of its population falls in this period (see the methodology annex)."
 
 
