@@ -57,13 +57,12 @@ def _period_start_sql(day: str) -> str:
 
 
 def cells_sql(facts: str, breakdowns: tuple[str, ...]) -> str:
-    """Every fact row once per grain and once per breakdown cell it falls in (`ref_date` dates it)."""
+    """Every fact row once per grain and once per breakdown cell it falls in (`ref_date` dates it).
+    Periods are keyed by their first day (a date hashes cheaper than a label); labels come last."""
     return f"""
         WITH facts AS ({facts}),
         by_grain AS (
-            SELECT facts.*, 'all' AS total, grains.grain,
-                   {period_label_sql('ref_date')} AS period,
-                   {_period_start_sql('ref_date')} AS period_start
+            SELECT facts.*, 'all' AS total, grains.grain, {_period_start_sql('ref_date')} AS period_start
             FROM facts CROSS JOIN (VALUES ('year'), ('quarter'), ('month')) AS grains(grain)
         )
         SELECT * FROM (UNPIVOT by_grain ON {', '.join(breakdowns)}
@@ -72,52 +71,51 @@ def cells_sql(facts: str, breakdowns: tuple[str, ...]) -> str:
 
 
 @dataclass(frozen=True)
-class Indicator:
-    """One indicator of the common shape: population members, one row per cell they fall in
-    (`cells`, from `cells_sql` or `engaged_cells`), aggregated per cell."""
+class Family:
+    """Records of one kind, expanded to their cells once and summed once into every measure the
+    indicators over them need; each such indicator then reads two of the sums per cell."""
 
-    indicator_id: str
+    name: str
+    #: one row per record and cell (from `cells_sql`), or per engaged organisation and cell
     cells: str
-    numerator: str | None
-    denominator: str | None
-    value: str
-    #: the population size of a cell; a row exists only where it is at least one
-    population: str
+    measures: dict[str, str]
 
     def sql(self) -> str:
-        numerator = self.numerator or "NULL"
-        denominator = self.denominator or "NULL"
+        sums = ", ".join(f"({aggregate})::BIGINT AS {measure}" for measure, aggregate in self.measures.items())
         return f"""
-            SELECT '{self.indicator_id}' AS indicator_id, grain, period, breakdown, breakdown_value,
-                   ({numerator})::BIGINT AS numerator, ({denominator})::BIGINT AS denominator,
-                   ({self.value})::DOUBLE AS value
-            FROM ({self.cells})
-            GROUP BY grain, period, breakdown, breakdown_value
-            HAVING {self.population} > 0
+            SELECT grain, period_start, breakdown, breakdown_value, {sums}
+            FROM ({self.cells}) GROUP BY grain, period_start, breakdown, breakdown_value
         """
 
 
-def ratio(indicator_id: str, breakdowns, facts: str, numerator: str, denominator: str = "count(*)") -> Indicator:
-    return Indicator(indicator_id, cells_sql(facts, breakdowns), numerator, denominator,
-                     f"({numerator}) / ({denominator})", denominator)
+@dataclass(frozen=True)
+class Indicator:
+    """numerator / denominator of one family's sums, in the cells of this indicator's breakdowns
+    where the population (the denominator, or the counted numerator for a count) is at least one."""
+
+    indicator_id: str
+    family: str
+    breakdowns: tuple[str, ...]
+    numerator: str
+    #: None for a count: value = numerator, no denominator
+    denominator: str | None = None
+
+    def sql(self) -> str:
+        numerator = f"coalesce({self.numerator}, 0)"
+        denominator = self.denominator or "NULL"
+        value = f"{numerator} / {self.denominator}" if self.denominator else numerator
+        return f"""
+            SELECT '{self.indicator_id}' AS indicator_id, grain, {period_label_sql('period_start')} AS period,
+                   breakdown, breakdown_value, {numerator}::BIGINT AS numerator,
+                   {denominator}::BIGINT AS denominator, ({value})::DOUBLE AS value
+            FROM bl_family_{self.family}
+            WHERE {_one_of(self.breakdowns)} AND {self.denominator or self.numerator} > 0
+        """
 
 
-def median(indicator_id: str, breakdowns, facts: str, of: str) -> Indicator:
-    return Indicator(indicator_id, cells_sql(facts, breakdowns), None, "count(*)", f"quantile_cont({of}, 0.5)",
-                     "count(*)")
-
-
-def engaged_cells(breakdowns: tuple[str, ...], condition: str = "true") -> str:
-    """The engaged organisations of each cell of these breakdowns (one row per organisation)."""
-    return f"""SELECT * FROM bl_engaged
-               WHERE breakdown IN ({', '.join(f"'{b}'" for b in breakdowns)}) AND {condition}"""
-
-
-def share_of_engaged(indicator_id: str, breakdowns, numerator_condition: str,
-                     population_condition: str = "true") -> Indicator:
-    numerator = f"count(*) FILTER (WHERE {numerator_condition})"
-    return Indicator(indicator_id, engaged_cells(breakdowns, population_condition), numerator, "count(*)",
-                     f"{numerator} / count(*)", "count(*)")
+def _one_of(breakdowns: tuple[str, ...]) -> str:
+    names = ", ".join(f"'{b}'" for b in breakdowns)
+    return f"breakdown IN ({names})"
 
 
 # -- the warehouse seen at the build date $as_of ------------------------------------------------
@@ -146,20 +144,20 @@ _BASE_TABLES = {
             SELECT org_id, engagement_id, received_on AS ref_date
             FROM submissions WHERE org_id IS NOT NULL AND received_on <= $as_of
         )
-        SELECT c.org_id, c.ref_date, e.mechanism_kind, e.mechanism_id, e.engagement_kind,
-               o.region, o.org_type, o.women_led, o.serves_constituency, o.budget_band,
-               min(c.ref_date) OVER (PARTITION BY c.org_id) AS first_contact_on
+        SELECT c.org_id, c.ref_date, e.mechanism_kind, e.mechanism_id, e.engagement_kind, o.region, o.org_type
         FROM contact c JOIN bl_engagement e USING (engagement_id) JOIN bl_organisation o USING (org_id)
     """,
-    # Each organisation once per cell it is engaged in, with what the organisation-level
-    # indicators ask of it (org_type and region are consumed as breakdowns, so copied first).
+    # What the organisation-level indicators ask of an engaged organisation.
+    "bl_org_profile": """
+        SELECT o.org_id, o.women_led, o.serves_constituency, o.org_type = 'community_based' AS community_based,
+               o.budget_band, o.region AS regional_group, first.first_contact_on
+        FROM bl_organisation o
+        JOIN (SELECT org_id, min(ref_date) AS first_contact_on FROM bl_contact GROUP BY org_id) first USING (org_id)
+    """,
+    # Each organisation once per cell it is engaged in.
     "bl_engaged": f"""
-        SELECT DISTINCT grain, period, period_start, breakdown, breakdown_value, org_id, women_led,
-               serves_constituency, community_based, budget_band, regional_group,
-               {period_label_sql('first_contact_on')} AS first_contact_period
-        FROM ({cells_sql(
-            "SELECT *, org_type = 'community_based' AS community_based, region AS regional_group FROM bl_contact",
-            ORG)})
+        SELECT DISTINCT grain, period_start, breakdown, breakdown_value, org_id
+        FROM ({cells_sql("SELECT * FROM bl_contact", ORG)})
     """,
     "bl_attended": """
         SELECT p.*, e.mechanism_kind, e.mechanism_id, e.engagement_kind, e.modality,
@@ -193,89 +191,154 @@ _BASE_TABLES = {
     "bl_follow_up": "SELECT * FROM follow_ups WHERE reported_on <= $as_of",
 }
 
-_ENGAGEMENT_CELLS = "mechanism_kind, mechanism_id, engagement_kind, modality"
-_EVENTS = f"""
-    SELECT e.start_date AS ref_date, {_ENGAGEMENT_CELLS}, e.language_count, e.accessibility_count,
+_EVENTS = """
+    SELECT e.start_date AS ref_date, mechanism_kind, mechanism_id, engagement_kind, modality, e.language_count,
+           e.accessibility_count, modality IN ('online', 'hybrid') AS remote,
            (SELECT count(*) FROM participations p WHERE p.engagement_id = e.engagement_id AND p.attended)
                AS attended_count
     FROM bl_engagement e WHERE e.engagement_kind <> 'call_for_input' AND e.start_date <= $as_of
+"""
+_CALLS = """
+    SELECT e.start_date AS ref_date, e.mechanism_kind, e.mechanism_id,
+           (SELECT count(*) FROM submissions s
+            WHERE s.engagement_id = e.engagement_id AND s.received_on <= $as_of) AS submission_count
+    FROM bl_engagement e WHERE e.engagement_kind = 'call_for_input' AND e.start_date <= $as_of
 """
 _RECOMMENDATIONS = """
     SELECT ref_date, mechanism_kind, mechanism_id, engagement_id_cell AS engagement_id, region,
            state_response, specificity, informed_by_cso
     FROM bl_recommendation
 """
-INDICATORS: tuple[Indicator, ...] = (
-    Indicator("PAR-01", engaged_cells(ORG), "count(*)", None, "count(*)", "count(*)"),
-    ratio("PAR-02", PART, "SELECT * FROM bl_attended WHERE registered", "count(*) FILTER (WHERE attended)"),
-    ratio("PAR-03", EVT, _EVENTS, "sum(attended_count)"),
-    ratio("PAR-04", ("total", "mechanism_kind", "mechanism_id"), """
-        SELECT e.start_date AS ref_date, e.mechanism_kind, e.mechanism_id,
-               (SELECT count(*) FROM submissions s
-                WHERE s.engagement_id = e.engagement_id AND s.received_on <= $as_of) AS submission_count
-        FROM bl_engagement e WHERE e.engagement_kind = 'call_for_input' AND e.start_date <= $as_of
-    """, "sum(submission_count)"),
-    share_of_engaged("PAR-06", ("total", "mechanism_kind", "region", "org_type"), "first_contact_period = period"),
-    ratio("PAR-07", PART, "SELECT * FROM bl_attended WHERE attended", "count(*) FILTER (WHERE spoke)"),
-    share_of_engaged("INC-01", ORG, "women_led"),
-    share_of_engaged("INC-02", _less(ORG, "org_type"), "community_based"),
-    share_of_engaged("INC-03", ORG, "serves_constituency"),
-    share_of_engaged("INC-04", _less(ORG, "org_type"), "budget_band IN ('lt_50k', '50k_250k')",
-                     population_condition="budget_band <> 'unknown'"),
-    ratio("INC-06", PART, "SELECT * FROM bl_attended WHERE attended",
-          "sum(participants_women)", "sum(participants_total)"),
-    ratio("INC-07", EVT, _EVENTS, "count(*) FILTER (WHERE accessibility_count >= 1)"),
-    ratio("INC-08", EVT, _EVENTS, "count(*) FILTER (WHERE language_count >= 2)"),
-    ratio("INC-09", _less(EVT, "modality"), _EVENTS, "count(*) FILTER (WHERE modality IN ('online', 'hybrid'))"),
-    ratio("FOL-01", SUB, "SELECT * FROM bl_submission WHERE date_diff('day', received_on, $as_of) >= 14",
-          "count(*) FILTER (WHERE date_diff('day', received_on, acknowledged_by_as_of) <= 14)"),
-    median("FOL-02", ("total", "mechanism_kind", "mechanism_id"),
-           "SELECT * FROM bl_submission WHERE acknowledged_by_as_of IS NOT NULL",
-           "date_diff('day', received_on, acknowledged_by_as_of)"),
-    ratio("FOL-03", SUB, "SELECT * FROM bl_submission WHERE reflected_in_output IS NOT NULL",
-          "count(*) FILTER (WHERE reflected_in_output)"),
-    ratio("FOL-04", ORG, """
-        SELECT * FROM bl_attended WHERE attended AND date_diff('day', end_date, $as_of) >= 90
-    """, """count(*) FILTER (WHERE outcome_communicated_on <= $as_of
-                             AND date_diff('day', end_date, outcome_communicated_on) <= 90)"""),
-    ratio("FOL-05", REC, f"{_RECOMMENDATIONS} WHERE state_response IN ('supported', 'noted')",
-          "count(*) FILTER (WHERE state_response = 'supported')"),
-    ratio("FOL-06", REC, f"{_RECOMMENDATIONS} WHERE specificity IS NOT NULL",
-          "count(*) FILTER (WHERE specificity = 5)"),
-    ratio("FOL-07", REC, _RECOMMENDATIONS, "count(*) FILTER (WHERE informed_by_cso)"),
-    ratio("FOL-08", FUP, """
-        SELECT r.ref_date, r.mechanism_kind, r.mechanism_id, r.region,
-               EXISTS (SELECT 1 FROM bl_follow_up f WHERE f.recommendation_id = r.recommendation_id
-                       AND date_diff('day', r.issued_on, f.reported_on) <= 365) AS followed_up
-        FROM bl_recommendation r WHERE date_diff('day', r.issued_on, $as_of) >= 365
-    """, "count(*) FILTER (WHERE followed_up)"),
-    ratio("FOL-09", FUP, """
-        WITH latest AS (
-            SELECT recommendation_id, status,
-                   row_number() OVER (PARTITION BY recommendation_id
-                                      ORDER BY reported_on DESC, follow_up_id DESC) AS recency
-            FROM bl_follow_up
-        )
-        SELECT r.ref_date, r.mechanism_kind, r.mechanism_id, r.region, l.status AS latest_status
-        FROM bl_recommendation r JOIN latest l ON l.recommendation_id = r.recommendation_id AND l.recency = 1
-    """, "count(*) FILTER (WHERE latest_status IN ('implemented', 'partially_implemented'))"),
-    ratio("FOL-10", FUP, """
-        SELECT r.due_on AS ref_date, r.mechanism_kind, r.mechanism_id, r.region,
-               NOT EXISTS (SELECT 1 FROM bl_follow_up f WHERE f.recommendation_id = r.recommendation_id
-                           AND f.reported_on <= r.due_on) AS overdue
-        FROM bl_recommendation r WHERE r.due_on < $as_of
-    """, "count(*) FILTER (WHERE overdue)"),
-    ratio("FOL-11", ORG, "SELECT * FROM bl_feedback", "sum(satisfaction)"),
-    ratio("FOL-12", ORG, "SELECT * FROM bl_feedback", "count(*) FILTER (WHERE felt_heard >= 4)"),
-    ratio("FOL-13", ORG, "SELECT * FROM bl_feedback", "count(*) FILTER (WHERE faced_restrictions)"),
+# Follow-up facts of a recommendation, dated by its issue.
+_FOLLOWED_UP = """
+    WITH latest AS (
+        SELECT recommendation_id, status,
+               row_number() OVER (PARTITION BY recommendation_id ORDER BY reported_on DESC, follow_up_id DESC)
+                   AS recency
+        FROM bl_follow_up
+    )
+    SELECT r.ref_date, r.mechanism_kind, r.mechanism_id, r.region,
+           date_diff('day', r.issued_on, $as_of) >= 365 AS issued_a_year_ago,
+           EXISTS (SELECT 1 FROM bl_follow_up f WHERE f.recommendation_id = r.recommendation_id
+                   AND date_diff('day', r.issued_on, f.reported_on) <= 365) AS followed_up_within_year,
+           l.status AS latest_status
+    FROM bl_recommendation r LEFT JOIN latest l ON l.recommendation_id = r.recommendation_id AND l.recency = 1
+"""
+_OVERDUE = """
+    SELECT r.due_on AS ref_date, r.mechanism_kind, r.mechanism_id, r.region,
+           NOT EXISTS (SELECT 1 FROM bl_follow_up f WHERE f.recommendation_id = r.recommendation_id
+                       AND f.reported_on <= r.due_on) AS overdue
+    FROM bl_recommendation r WHERE r.due_on < $as_of
+"""
+_LOOP_DUE = "attended AND date_diff('day', end_date, $as_of) >= 90"
+
+FAMILIES: tuple[Family, ...] = (
+    Family("engaged", "SELECT * FROM bl_engaged JOIN bl_org_profile USING (org_id)", {
+        "engaged": "count(*)",
+        "newcomers": f"count(*) FILTER (WHERE {_period_start_sql('first_contact_on')} = period_start)",
+        "women_led": "count(*) FILTER (WHERE women_led)",
+        "community_based": "count(*) FILTER (WHERE community_based)",
+        "serving_constituencies": "count(*) FILTER (WHERE serves_constituency)",
+        "budget_known": "count(*) FILTER (WHERE budget_band <> 'unknown')",
+        "small": "count(*) FILTER (WHERE budget_band IN ('lt_50k', '50k_250k'))",
+    }),
+    Family("participations", cells_sql("SELECT * FROM bl_attended", PART), {
+        "registered": "count(*) FILTER (WHERE registered)",
+        "registered_attended": "count(*) FILTER (WHERE registered AND attended)",
+        "attended": "count(*) FILTER (WHERE attended)",
+        "spoke": "count(*) FILTER (WHERE attended AND spoke)",
+        "people": "sum(participants_total) FILTER (WHERE attended)",
+        "women": "sum(participants_women) FILTER (WHERE attended)",
+        "loop_due": f"count(*) FILTER (WHERE {_LOOP_DUE})",
+        "loop_closed": f"""count(*) FILTER (WHERE {_LOOP_DUE} AND outcome_communicated_on <= $as_of
+                                        AND date_diff('day', end_date, outcome_communicated_on) <= 90)""",
+    }),
+    Family("events", cells_sql(_EVENTS, EVT), {
+        "events": "count(*)",
+        "attended": "sum(attended_count)",
+        "accessible": "count(*) FILTER (WHERE accessibility_count >= 1)",
+        "multilingual": "count(*) FILTER (WHERE language_count >= 2)",
+        "remote": "count(*) FILTER (WHERE remote)",
+    }),
+    Family("calls", cells_sql(_CALLS, ("total", "mechanism_kind", "mechanism_id")), {
+        "calls": "count(*)", "submissions": "sum(submission_count)",
+    }),
+    Family("submissions", cells_sql("SELECT * FROM bl_submission", SUB), {
+        "due": "count(*) FILTER (WHERE date_diff('day', received_on, $as_of) >= 14)",
+        "timely": """count(*) FILTER (WHERE date_diff('day', received_on, $as_of) >= 14
+                                      AND date_diff('day', received_on, acknowledged_by_as_of) <= 14)""",
+        "assessed": "count(*) FILTER (WHERE reflected_in_output IS NOT NULL)",
+        "reflected": "count(*) FILTER (WHERE reflected_in_output)",
+    }),
+    Family("recommendations", cells_sql(_RECOMMENDATIONS, REC), {
+        "responded": "count(*) FILTER (WHERE state_response IN ('supported', 'noted'))",
+        "supported": "count(*) FILTER (WHERE state_response = 'supported')",
+        "rated": "count(*) FILTER (WHERE specificity IS NOT NULL)",
+        "specific": "count(*) FILTER (WHERE specificity = 5)",
+        "recommendations": "count(*)",
+        "informed": "count(*) FILTER (WHERE informed_by_cso)",
+    }),
+    Family("follow_ups", cells_sql(_FOLLOWED_UP, FUP), {
+        "issued_a_year_ago": "count(*) FILTER (WHERE issued_a_year_ago)",
+        "followed_up_within_year": "count(*) FILTER (WHERE issued_a_year_ago AND followed_up_within_year)",
+        "followed_up": "count(*) FILTER (WHERE latest_status IS NOT NULL)",
+        "acted_on": "count(*) FILTER (WHERE latest_status IN ('implemented', 'partially_implemented'))",
+    }),
+    Family("deadlines", cells_sql(_OVERDUE, FUP), {"due": "count(*)", "overdue": "count(*) FILTER (WHERE overdue)"}),
+    Family("feedback", cells_sql("SELECT * FROM bl_feedback", ORG), {
+        "responses": "count(*)",
+        "satisfaction": "sum(satisfaction)",
+        "felt_heard": "count(*) FILTER (WHERE felt_heard >= 4)",
+        "restricted": "count(*) FILTER (WHERE faced_restrictions)",
+    }),
 )
+
+_ORG_SIDE = ("total", "mechanism_kind", "region", "org_type")
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("PAR-01", "engaged", ORG, "engaged"),
+    Indicator("PAR-02", "participations", PART, "registered_attended", "registered"),
+    Indicator("PAR-03", "events", EVT, "attended", "events"),
+    Indicator("PAR-04", "calls", ("total", "mechanism_kind", "mechanism_id"), "submissions", "calls"),
+    Indicator("PAR-06", "engaged", _ORG_SIDE, "newcomers", "engaged"),
+    Indicator("PAR-07", "participations", PART, "spoke", "attended"),
+    Indicator("INC-01", "engaged", ORG, "women_led", "engaged"),
+    Indicator("INC-02", "engaged", _less(ORG, "org_type"), "community_based", "engaged"),
+    Indicator("INC-03", "engaged", ORG, "serving_constituencies", "engaged"),
+    Indicator("INC-04", "engaged", _less(ORG, "org_type"), "small", "budget_known"),
+    Indicator("INC-06", "participations", PART, "women", "people"),
+    Indicator("INC-07", "events", EVT, "accessible", "events"),
+    Indicator("INC-08", "events", EVT, "multilingual", "events"),
+    Indicator("INC-09", "events", _less(EVT, "modality"), "remote", "events"),
+    Indicator("FOL-01", "submissions", SUB, "timely", "due"),
+    Indicator("FOL-03", "submissions", SUB, "reflected", "assessed"),
+    Indicator("FOL-04", "participations", ORG, "loop_closed", "loop_due"),
+    Indicator("FOL-05", "recommendations", REC, "supported", "responded"),
+    Indicator("FOL-06", "recommendations", REC, "specific", "rated"),
+    Indicator("FOL-07", "recommendations", REC, "informed", "recommendations"),
+    Indicator("FOL-08", "follow_ups", FUP, "followed_up_within_year", "issued_a_year_ago"),
+    Indicator("FOL-09", "follow_ups", FUP, "acted_on", "followed_up"),
+    Indicator("FOL-10", "deadlines", FUP, "overdue", "due"),
+    Indicator("FOL-11", "feedback", ORG, "satisfaction", "responses"),
+    Indicator("FOL-12", "feedback", ORG, "felt_heard", "responses"),
+    Indicator("FOL-13", "feedback", ORG, "restricted", "responses"),
+)
+
+# FOL-02: the median is not a sum, so it is aggregated on its own.
+_DAYS_TO_ACKNOWLEDGE_SQL = f"""
+    SELECT 'FOL-02' AS indicator_id, grain, {period_label_sql('period_start')} AS period, breakdown, breakdown_value,
+           NULL::BIGINT AS numerator, count(*)::BIGINT AS denominator,
+           quantile_cont(date_diff('day', received_on, acknowledged_by_as_of), 0.5)::DOUBLE AS value
+    FROM ({cells_sql("SELECT * FROM bl_submission WHERE acknowledged_by_as_of IS NOT NULL",
+                     ("total", "mechanism_kind", "mechanism_id"))})
+    GROUP BY grain, period_start, breakdown, breakdown_value
+"""
 
 # PAR-05: population = organisations engaged in the previous period in the same cell; a row for
 # every period after an engaged one, up to the period containing the build date.
 _RETURNING_SQL = f"""
     WITH engaged AS (
         SELECT grain, period_start, breakdown, breakdown_value, org_id
-        FROM ({engaged_cells(("total", "mechanism_kind", "region", "org_type"))})
+        FROM bl_engaged WHERE {_one_of(("total", "mechanism_kind", "region", "org_type"))}
     ),
     engaged_before AS (
         SELECT grain, breakdown, breakdown_value, org_id,
@@ -297,19 +360,20 @@ _RETURNING_SQL = f"""
 # INC-05: normalised Shannon entropy of the engaged organisations over the five regional groups.
 _REGIONAL_BALANCE_SQL = f"""
     WITH per_group AS (
-        SELECT grain, period, breakdown, breakdown_value, regional_group, count(*) AS engaged
-        FROM ({engaged_cells(("total", "mechanism_kind", "mechanism_id", "engagement_kind"),
-                             "regional_group NOT IN ('none', 'unknown')")})
-        GROUP BY grain, period, breakdown, breakdown_value, regional_group
+        SELECT grain, period_start, breakdown, breakdown_value, regional_group, count(*) AS engaged
+        FROM bl_engaged JOIN bl_org_profile USING (org_id)
+        WHERE {_one_of(("total", "mechanism_kind", "mechanism_id", "engagement_kind"))}
+          AND regional_group NOT IN ('none', 'unknown')
+        GROUP BY grain, period_start, breakdown, breakdown_value, regional_group
     ),
     shares AS (
-        SELECT *, engaged / sum(engaged) OVER (PARTITION BY grain, period, breakdown, breakdown_value) AS share
+        SELECT *, engaged / sum(engaged) OVER (PARTITION BY grain, period_start, breakdown, breakdown_value) AS share
         FROM per_group
     )
-    SELECT 'INC-05' AS indicator_id, grain, period, breakdown, breakdown_value,
+    SELECT 'INC-05' AS indicator_id, grain, {period_label_sql('period_start')} AS period, breakdown, breakdown_value,
            NULL::BIGINT AS numerator, sum(engaged)::BIGINT AS denominator,
            (sum(share * ln(1 / share)) / ln(5))::DOUBLE AS value
-    FROM shares GROUP BY grain, period, breakdown, breakdown_value
+    FROM shares GROUP BY grain, period_start, breakdown, breakdown_value
 """
 
 
@@ -326,14 +390,15 @@ def indicator_table_sql(con: duckdb.DuckDBPyConnection, as_of: date) -> pl.DataF
     parameters = {"as_of": as_of}
     con.register("bl_country_region", _country_regions(con))
     try:
-        for name, query in _BASE_TABLES.items():
+        for name, query in [*_BASE_TABLES.items(), *((f"bl_family_{f.name}", f.sql()) for f in FAMILIES)]:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}",
                         parameters if "$as_of" in query else None)
-        queries = [indicator.sql() for indicator in INDICATORS] + [_RETURNING_SQL, _REGIONAL_BALANCE_SQL]
+        queries = [indicator.sql() for indicator in INDICATORS]
+        queries += [_RETURNING_SQL, _REGIONAL_BALANCE_SQL, _DAYS_TO_ACKNOWLEDGE_SQL]
         # One query per indicator: DuckDB plans a 29-way UNION ALL of these many times slower.
         table = pl.concat([con.sql(q, params=parameters if "$as_of" in q else None).pl() for q in queries])
     finally:
-        for name in _BASE_TABLES:
+        for name in [*_BASE_TABLES, *(f"bl_family_{f.name}" for f in FAMILIES)]:
             con.execute(f"DROP TABLE IF EXISTS {name}")
         con.unregister("bl_country_region")
     return table.select(COLUMNS).sort(["indicator_id", "grain", "period", "breakdown", "breakdown_value"])
