@@ -8,6 +8,7 @@ import dash
 from dash import Dash, dcc, html
 
 from agora.config import SMALL_CELL_THRESHOLD
+from agora.errors import AgoraError
 from dashboards.components import current
 from figures.formatting import format_integer
 from metrics.disclosure import AUDIENCES
@@ -27,7 +28,7 @@ NAVIGATION = (
 def create_app(snapshot: Path, audience: str = "internal", threshold: int = SMALL_CELL_THRESHOLD) -> Dash:
     """The dashboard reading `snapshot`; `audience="public"` applies the small-cell rule everywhere."""
     if audience not in AUDIENCES:
-        raise ValueError(f"audience must be one of {AUDIENCES}")
+        raise AgoraError(f"The dashboard's audience must be one of {', '.join(AUDIENCES)}, not {audience!r}.")
     app = Dash(
         __name__, use_pages=True, pages_folder=str(HERE / "pages"), assets_folder=str(HERE / "assets"),
         serve_locally=True, title="Agora", update_title=None, suppress_callback_exceptions=True,

@@ -58,16 +58,17 @@ def indicator_section(pub: Published, entry: dict, view: View, breakdown: str) -
     indicator_id, unit = entry["indicator_id"], entry["unit"]
     scope_label = {"total": "all mechanisms", "mechanism_kind": view.kind, "mechanism_id": view.mechanism}[view.scope[0]]
     if view.scope[0] in entry["breakdowns"]:
-        trend = dcc.Graph(figure=trend_figure(in_range(scope_rows(pub, indicator_id, view), view),
-                                              f"Trend, {scope_label}", unit, height=300),
-                          config=GRAPH_CONFIG, id=f"trend-{indicator_id}")
+        figure = pub.figure(("trend", indicator_id, view.grain, view.start, view.end, view.scope), lambda: trend_figure(
+            in_range(scope_rows(pub, indicator_id, view), view), f"Trend, {scope_label}", unit, height=300))
+        trend = dcc.Graph(figure=figure, config=GRAPH_CONFIG, id=f"trend-{indicator_id}")
     else:
         trend = message("This indicator is not broken down by mechanism.")
     label = BREAKDOWN_LABELS[breakdown]
     if breakdown in entry["breakdowns"]:
         rows = breakdown_rows(pub, indicator_id, view, breakdown).filter(period=view.end)
-        split = (dcc.Graph(figure=breakdown_figure(rows, f"By {label.lower()}, {view.end}", unit, height=300),
-                           config=GRAPH_CONFIG, id=f"breakdown-{indicator_id}")
+        figure = pub.figure(("breakdown", indicator_id, view.grain, view.start, view.end, view.kind, breakdown),
+                            lambda: breakdown_figure(rows, f"By {label.lower()}, {view.end}", unit, height=300))
+        split = (dcc.Graph(figure=figure, config=GRAPH_CONFIG, id=f"breakdown-{indicator_id}")
                  if rows.height else message(f"No rows by {label.lower()} in {view.end}."))
     else:
         split = message(f"This indicator is not broken down by {label.lower()}.")

@@ -15,6 +15,7 @@ from warehouse.contract import MECHANISM_KINDS
 NO_INDICATORS = "No indicators yet: run `agora build`, then reload this page."
 NO_SNAPSHOT = ("Nothing has been published yet: run `agora ingest` and `agora build`; the dashboard "
                "shows the result on the next reload, no restart needed.")
+KIND_LABELS = {"special_procedure": "Special procedure", "treaty_body": "Treaty body", "upr": "UPR", "other": "Other"}
 GRAIN_LABELS = {"year": "Year", "quarter": "Quarter", "month": "Month"}
 BREAKDOWN_LABELS = {
     "total": "All records", "mechanism_kind": "Mechanism kind", "mechanism_id": "Mechanism",
@@ -60,7 +61,7 @@ def period_controls(pub: Published, view: View) -> list[html.Label]:
 def mechanism_controls(pub: Published, view: View) -> list[html.Label]:
     return [
         labelled("Mechanism kind", dropdown(
-            "kind", [{"label": k.replace("_", " ").capitalize(), "value": k} for k in MECHANISM_KINDS],
+            "kind", [{"label": KIND_LABELS[k], "value": k} for k in MECHANISM_KINDS],
             view.kind, clearable=True, placeholder="All kinds"), "11rem"),
         labelled("Mechanism", dropdown(
             "mechanism", [{"label": label, "value": m} for m, label in mechanism_options(pub, view.kind).items()],

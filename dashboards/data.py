@@ -8,7 +8,8 @@ shows on the next click, without a restart, and otherwise callbacks filter frame
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 from pathlib import Path
 
 import duckdb
@@ -18,6 +19,8 @@ from metrics.disclosure import apply_disclosure
 
 GRAINS = ("year", "quarter", "month")
 AREAS = ("Participation", "Inclusivity", "Follow-through")
+#: figures kept per snapshot before the cache starts afresh
+MAX_DRAWN = 4000
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ class Published:
     period_lists: dict[str, list[str]]
     #: the indicator table split by (indicator_id, grain), so a callback filters thousands of rows, not millions
     parts: dict[tuple[str, str], pl.DataFrame]
+    #: figures already drawn from this snapshot, by what they show (they go when the snapshot goes)
+    drawn: dict[tuple, object] = field(default_factory=dict)
 
     @property
     def has_indicators(self) -> bool:
@@ -46,6 +51,15 @@ class Published:
     @property
     def latest_run(self) -> dict | None:
         return self.runs.row(0, named=True) if self.runs.height else None
+
+    def figure(self, key: tuple, draw: Callable[[], object]) -> object:
+        """The figure `key` names, drawn once per snapshot: building a plotly figure costs more than
+        selecting its rows, and people go back and forth between the same views."""
+        if key not in self.drawn:
+            if len(self.drawn) >= MAX_DRAWN:
+                self.drawn.clear()
+            self.drawn[key] = draw()
+        return self.drawn[key]
 
     def catalogue_entry(self, indicator_id: str) -> dict:
         return self.catalogue.filter(pl.col("indicator_id") == indicator_id).row(0, named=True)
