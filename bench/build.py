@@ -60,3 +60,7 @@ def main() -> None:
         print(report_line("pandas", pandas, participations, baseline=sql))
         print(f"engine is {pandas['seconds'] / engine['seconds']:.1f}x faster than pandas")
     print(f"engine takes {engine['seconds'] / sql['seconds']:.2f}x the time of duckdb-sql")
+
+
+if __name__ == "__main__":
+    main()

@@ -82,7 +82,8 @@ def regional_balance(indicator: Indicator, contacts: pl.DataFrame, as_of: date) 
                 per_group.with_columns(share=share)
                 .group_by("period_index", "breakdown_value")
                 .agg(denominator=pl.col("members").sum(),
-                     entropy=-(pl.col("share") * pl.col("share").log()).sum())
+                     # summed in group order: the same data always gives the same last digit
+                     entropy=-(pl.col("share") * pl.col("share").log()).sort_by(pl.col("group")).sum())
                 .select(indicator_id=pl.lit(indicator.id), grain=pl.lit(grain), period_index=pl.col("period_index"),
                         breakdown=pl.lit(breakdown), breakdown_value=pl.col("breakdown_value"),
                         numerator=pl.lit(None, pl.Int64), denominator=pl.col("denominator"),
