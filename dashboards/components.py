@@ -62,7 +62,7 @@ def mechanism_controls(pub: Published, view: View) -> list[html.Label]:
     return [
         labelled("Mechanism kind", dropdown(
             "kind", [{"label": KIND_LABELS[k], "value": k} for k in MECHANISM_KINDS],
-            view.kind, clearable=True, placeholder="All kinds"), "11rem"),
+            view.kind, clearable=True, placeholder="All kinds"), "13rem"),
         labelled("Mechanism", dropdown(
             "mechanism", [{"label": label, "value": m} for m, label in mechanism_options(pub, view.kind).items()],
             view.mechanism, clearable=True, placeholder="All mechanisms"), "18rem"),
@@ -110,13 +110,13 @@ FIT_ROWS = 12
 
 
 def grid(grid_id: str, rows: list[dict], columns: list[dict], height: str = "420px", fits: bool | None = None,
-         **options) -> dag.AgGrid:
+         column_size: str = "responsiveSizeToFit", **options) -> dag.AgGrid:
     """An AG Grid: sortable, filterable, keyboard navigable; short tables take only the room they need."""
     fits = len(rows) <= FIT_ROWS if fits is None else fits
     return dag.AgGrid(
         id=grid_id, rowData=rows, columnDefs=columns,
         defaultColDef={"sortable": True, "resizable": True, "filter": True, "minWidth": 90},
-        columnSize="responsiveSizeToFit", className="ag-theme-quartz",
+        columnSize=column_size, className="ag-theme-quartz",
         dashGridOptions={"animateRows": False, "ensureDomOrder": True, "suppressColumnVirtualisation": True,
                          **({"domLayout": "autoHeight"} if fits else {}), **options},
         style={"fontFamily": FONT, **({} if fits else {"height": height})},

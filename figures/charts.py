@@ -36,6 +36,14 @@ def _labels(rows: pl.DataFrame, unit: str) -> list[str]:
     ]
 
 
+def _mark_suppressed(fig: go.Figure, periods: list[str], name: str | None = None) -> None:
+    """Write "suppressed" under each withheld period, so a gap never reads as missing data or zero."""
+    for period in periods:
+        fig.add_annotation(x=period, y=0, yref="paper", yanchor="bottom", showarrow=False,
+                           text=f"{name}: suppressed" if name else "suppressed",
+                           font={"size": 10, "color": "#57606a"}, textangle=-90 if name else 0)
+
+
 def trend_figure(rows: pl.DataFrame, title: str, unit: str, height: int = 320) -> go.Figure:
     """Value over periods; rows are one indicator's total rows of one grain, in period order.
 
@@ -50,6 +58,7 @@ def trend_figure(rows: pl.DataFrame, title: str, unit: str, height: int = 320) -
         hovertemplate="%{x}: %{text}<extra></extra>",
     ))
     fig.update_xaxes(type="category")
+    _mark_suppressed(fig, [p for p, label in zip(rows["period"].to_list(), labels) if label == "suppressed"])
     return _layout(fig, title, unit, height)
 
 
@@ -112,6 +121,8 @@ def breakdown_trend_figure(rows: pl.DataFrame, title: str, unit: str, height: in
                                      "dash": ("solid", "dash", "dot", "dashdot")[index // len(PALETTE) % 4]},
             hovertemplate=f"{name[0]} %{{x}}: %{{text}}<extra></extra>",
         ))
+        _mark_suppressed(fig, [p for p, label in zip(group["period"].to_list(), labels) if label == "suppressed"],
+                         name[0])
     fig.update_xaxes(type="category")
     fig = _layout(fig, title, unit, height)
     fig.update_layout(showlegend=True, legend={"orientation": "v", "x": 1.02, "y": 1})

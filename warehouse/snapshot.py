@@ -52,8 +52,11 @@ def publish_snapshot(warehouse: Path, snapshot: Path) -> Path:
     warehouse, snapshot = Path(warehouse), Path(snapshot)
     # Open (and migrate) through the one entry point, so a fresh or older warehouse is readable.
     connect(warehouse).close()
+    # A publish killed midway leaves only its hidden partial file behind; the next one clears it.
+    for stale in snapshot.parent.glob(f".{snapshot.name}.*.partial"):
+        if not _process_alive(int(stale.suffixes[-2].lstrip("."))):
+            stale.unlink(missing_ok=True)
     partial = snapshot.with_name(f".{snapshot.name}.{os.getpid()}.partial")
-    partial.unlink(missing_ok=True)
     try:
         con = duckdb.connect(str(partial))
         try:
@@ -66,6 +69,16 @@ def publish_snapshot(warehouse: Path, snapshot: Path) -> Path:
     finally:
         partial.unlink(missing_ok=True)
     return snapshot
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _copy_snapshot_tables(con: duckdb.DuckDBPyConnection) -> None:

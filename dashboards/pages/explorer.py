@@ -11,7 +11,7 @@ import xlsxwriter
 from dash import Input, Output, State, callback, dcc, html
 
 from agora.progress import progress
-from dashboards.components import (BREAKDOWN_LABELS, GRAPH_CONFIG, breakdown_control, current, definition_hint, dropdown, filter_bar,
+from dashboards.components import (BREAKDOWN_LABELS, GRAPH_CONFIG, breakdown_control, current, dropdown, filter_bar,
                                    filter_id, grid, labelled, message, page)
 from dashboards.data import Published
 from dashboards.view import (View, breakdown_rows, breakdowns_of, in_range, resolve_view, scope_rows,
@@ -50,7 +50,7 @@ def layout(**query) -> html.Main:
             html.Button("Download XLSX", id="explorer-xlsx", className="button"),
             dcc.Download(id="explorer-download"),
         ], className="toolbar"),
-        grid("explorer-grid", [], _column_defs(), height="460px", fits=False),
+        grid("explorer-grid", [], _column_defs(), height="460px", fits=False, column_size="autoSize"),
     )
 
 
@@ -77,7 +77,7 @@ def explorer_for_filters(grain, start, end, kind, mechanism, indicator, breakdow
     rows = shown_rows(pub, view)
     entry = pub.catalogue_entry(view.indicator)
     count = f"{rows.height:,} row{'s' if rows.height != 1 else ''} shown"
-    definition = [html.Strong(f"{entry['name']} ({entry['unit']}) "), definition_hint(entry), " ", entry["definition"]]
+    definition = [html.Strong(f"{entry['name']} ({entry['unit']}). "), entry["definition"]]
     return explorer_figure(rows, entry, view), rows.to_dicts(), count, definition
 
 
@@ -116,9 +116,11 @@ def shown_rows(pub: Published, view: View) -> pl.DataFrame:
 def explorer_figure(rows: pl.DataFrame, entry: dict, view: View):
     unit, title = entry["unit"], f"{entry['indicator_id']} {entry['name']}"
     if view.breakdown == "total":
-        return trend_figure(rows, f"{title}, {view.start} to {view.end}", unit, height=340)
+        scope = "" if view.scope[0] == "total" else f", {view.scope[1]}"
+        return trend_figure(rows, f"{title}{scope}, {view.start} to {view.end}", unit, height=320)
     if rows["breakdown_value"].n_unique() <= MAX_LINES:
-        return breakdown_trend_figure(rows, f"{title} by {view.breakdown}, {view.start} to {view.end}", unit)
+        return breakdown_trend_figure(rows, f"{title} by {view.breakdown}, {view.start} to {view.end}", unit,
+                                      height=320)
     latest = rows["period"].max()
     return breakdown_figure(rows.filter(period=latest), f"{title} by {view.breakdown}, {latest}", unit)
 

@@ -113,7 +113,7 @@ def test_every_page_loads_without_errors_offline(watched):
         assert page.locator("h1").inner_text() == label
         assert page.locator(".dash-fe-error__title").count() == 0
         assert page.locator(f"a.nav-link.active").inner_text() == label
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     assert watched.problems == []
 
 

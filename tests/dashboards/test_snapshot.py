@@ -69,6 +69,8 @@ def test_republishing_replaces_the_file_atomically(warehouse: Path, tmp_path: Pa
     con = connect(warehouse)
     con.execute("UPDATE indicator_values SET value = 0.123 WHERE indicator_id = 'PAR-02'")
     con.close()
+    # what a publish killed midway leaves behind (its process is gone)
+    (tmp_path / ".agora.published.duckdb.999999999.partial").write_bytes(b"half a file")
     publish_snapshot(warehouse, target)
     assert target.stat().st_ino != inode
     assert reader.sql("SELECT count(*) FROM indicator_values WHERE value = 0.123").fetchall() == [(0,)]
