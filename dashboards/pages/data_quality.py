@@ -66,7 +66,7 @@ def _validation(pub) -> list:
     checks = pub.validation.with_columns(pl.when(pl.col("success")).then(pl.lit("✓ passed"))
                                          .otherwise(pl.lit("✗ failed")).alias("result")).drop("success")
     return [html.H2("Output validation"),
-            html.P(f"The checks of run {run['run_id'][:12]} (as of {run['as_of']}) on its indicator table.",
+            html.P(f"The checks of run {run['run_id']} (as of {run['as_of']}) on its indicator table.",
                    className="lede"),
             grid("quality-validation", checks.to_dicts(), _columns(checks), height="260px")
             if checks.height else message("The latest run recorded no validation checks.")]

@@ -253,3 +253,15 @@ def test_the_dashboard_over_a_generated_and_built_warehouse(dash_browser, built_
     finally:
         watched.close()
         server.stop()
+
+
+def test_keyboard_reaches_the_content_and_the_definitions(watched):
+    page = watched.open("/participation", READY["/participation"])
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    hint = page.locator("#section-PAR-02 .hint")
+    assert not page.locator("#section-PAR-02 .hint-text").is_visible()
+    hint.focus()
+    assert page.locator("#section-PAR-02 .hint-text").is_visible()
+    assert "registered" in page.locator("#section-PAR-02 .hint-text").inner_text()
+    assert watched.problems == []
