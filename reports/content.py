@@ -77,9 +77,11 @@ class Report:
     def audience(self) -> str:
         return self.source.audience
 
+    subject = "Civil society engagement with UN human-rights mechanisms"
+
     @property
     def title(self) -> str:
-        return f"Civil society engagement with UN human-rights mechanisms, {self.period}"
+        return f"{self.subject}, {self.period}"
 
     @property
     def reproduce_command(self) -> str:
