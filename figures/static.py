@@ -61,7 +61,13 @@ class _Renderer:
         threading.Thread(target=self._loop.run_forever, daemon=True, name="chart-renderer").start()
         # mathjax=False: kaleido would otherwise fetch MathJax from a CDN, and Agora runs offline.
         self._kaleido = kaleido.Kaleido(n=2, mathjax=False)
-        self._call(self._kaleido.open())
+        try:
+            self._call(self._kaleido.open())
+        except Exception as exc:
+            raise ChartRenderError(
+                f"Chromium ({os.environ['BROWSER_PATH']}) did not start to draw the charts: {exc}. "
+                f"Check that it runs (`chromium --headless --version`) or set BROWSER_PATH to another."
+            ) from exc
         atexit.register(self.close)
 
     def _call(self, coroutine):
