@@ -32,7 +32,9 @@ UPR_INFO_COLUMNS = (
     "To", "To-Rgrp", "To-Org", "Text", "From", "From-Rgrp", "From-Org", "Response", "Action", "Issue", "Session",
 )
 UPR_MECHANISM = {"mechanism_id": "upr", "name": "Universal Periodic Review", "kind": "upr", "theme": None}
-STATE_RESPONSES = {"accepted": "supported", "noted": "noted"}
+#: UPR Info leaves Response empty while the State under review has not yet responded: such a
+#: recommendation is still one, and counts wherever a response is not needed (FOL-06, FOL-07).
+STATE_RESPONSES = {"accepted": "supported", "noted": "noted", "": "pending"}
 #: A Working Group session runs two weeks, Monday to the Friday of the next week.
 SESSION_LENGTH = timedelta(days=11)
 #: Tried in this order when a file is not UTF-8; a tie goes to the earlier one.
@@ -220,12 +222,11 @@ def recommendation_of_row(row: UprRow, recommendation_id: str) -> tuple[dict, li
         state_of(values["From"], "recommending_country", "From") if values["From"] else (None, None)
     )
     rejections += [problem] if problem else []
-    response = STATE_RESPONSES.get(values["Response"].lower())
+    response = STATE_RESPONSES.get(values["Response"].strip().lower())
     if response is None:
         rejections.append(Rejection(
             "state_response", "upr_info.response",
-            f"Response {values['Response']!r} is neither Accepted nor Noted" if values["Response"]
-            else "Response is empty: UPR Info records Accepted or Noted",
+            f"Response {values['Response']!r} is neither Accepted nor Noted",
         ))
     session, session_start, problem = session_of_row(values)
     rejections += [problem] if problem else []

@@ -140,6 +140,14 @@ def test_an_empty_from_leaves_the_recommending_state_empty_without_rejecting_the
             record["state_response"], record["issued_on"]) == ("VNM", None, "WEOG", "noted", "2008-12-01")
 
 
+@pytest.mark.parametrize("response, state_response", [("Accepted", "supported"), (" noted ", "noted"), ("", "pending")])
+def test_an_empty_response_is_a_recommendation_still_awaiting_the_states_answer(response: str,
+                                                                                state_response: str) -> None:
+    values = dict.fromkeys(UPR_INFO_COLUMNS, "") | {"To": "Chile", "Response": response, "Session": "3"}
+    record, rejections = recommendation_of_row(UprRow(2, values), "r-1")
+    assert (rejections, record["state_response"]) == ([], state_response)
+
+
 # -- importing ----------------------------------------------------------------------------
 
 def test_every_row_is_loaded_or_quarantined_with_its_reason(imported_once: Path) -> None:
