@@ -31,7 +31,7 @@ from warehouse.reference import UnknownUprSession, match_country, upr_session_st
 UPR_INFO_COLUMNS = (
     "To", "To-Rgrp", "To-Org", "Text", "From", "From-Rgrp", "From-Org", "Response", "Action", "Issue", "Session",
 )
-UPR_MECHANISM = {"mechanism_id": "upr", "name": "Universal Periodic Review", "kind": "upr", "theme": None}
+UPR_MECHANISM = {"mechanism_id": "UPR", "name": "Universal Periodic Review Working Group", "kind": "upr", "theme": None}
 #: UPR Info leaves Response empty while the State under review has not yet responded: such a
 #: recommendation is still one, and counts wherever a response is not needed (FOL-06, FOL-07).
 STATE_RESPONSES = {"accepted": "supported", "noted": "noted", "": "pending"}

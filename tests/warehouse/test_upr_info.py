@@ -187,8 +187,8 @@ def test_records_carry_the_mapped_values(imported_once: Path) -> None:
                                  "WHERE text = 'Promote the rights of indigenous peoples'")
         turkiye = rows_of(con, "SELECT addressee_country, recommending_country, state_response "
                                "FROM recommendations WHERE text = 'Abolish the death penalty'")
-    assert mechanisms == [("upr", "Universal Periodic Review", "upr", None)]
-    assert engagements[0] == ("upr-wg-1", "upr", "review", "UPR Working Group session 1", date(2008, 4, 7),
+    assert mechanisms == [("UPR", "Universal Periodic Review Working Group", "upr", None)]
+    assert engagements[0] == ("upr-wg-1", "UPR", "review", "UPR Working Group session 1", date(2008, 4, 7),
                               date(2008, 4, 18), None, "in_person", ["en"], [], None)
     assert [(e[0], e[4]) for e in engagements] == [
         ("upr-wg-1", date(2008, 4, 7)), ("upr-wg-2", date(2008, 5, 5)), ("upr-wg-3", date(2008, 12, 1)),
