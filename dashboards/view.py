@@ -1,11 +1,11 @@
 """The view a URL describes (grain, period range, mechanism kind, mechanism, indicator, breakdown),
-and the indicator rows it selects. The query string is the whole state: a link reproduces the view.
+and the indicator rows it selects. The query string is the whole state: a link reproduces the view
+(the browser writes it back as the filters change: see `dashboards.components`).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
-from urllib.parse import urlencode
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -27,11 +27,6 @@ class View:
     indicator: str | None = None
     breakdown: str | None = None
     search: str = ""
-
-    def query_string(self) -> str:
-        """`?grain=…&start=…`, leaving out what is unset, in a fixed order."""
-        given = {k: v for k, v in asdict(self).items() if v not in (None, "")}
-        return "?" + urlencode(given) if given else ""
 
     @property
     def scope(self) -> tuple[str, str]:

@@ -12,7 +12,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from agora.progress import progress
 from dashboards.components import (BREAKDOWN_LABELS, GRAPH_CONFIG, breakdown_control, current, dropdown, filter_bar,
-                                   filter_id, grid, labelled, message, page)
+                                   filter_id, grid, labelled, page)
 from dashboards.data import Published
 from dashboards.view import (View, breakdown_rows, breakdowns_of, in_range, resolve_view, scope_rows,
                              view_from_controls)
