@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import threading
-from functools import cache
 
 import plotly.graph_objects as go
 
@@ -35,19 +34,25 @@ def figure_svgs(figures: dict[str, go.Figure], width: int = SVG_WIDTH) -> dict[s
     """
     if not figures:
         return {}
-    browser = os.environ.get("BROWSER_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+    browser = _browser_path()
     if not browser:
         raise ChartRenderError(
             "Charts are drawn with Chromium, which is not installed. Install it "
             "(`apt-get install chromium`) or set BROWSER_PATH to a Chrome or Chromium program."
         )
-    os.environ["BROWSER_PATH"] = browser
     for key, fig in figures.items():
         # Traces otherwise get random uids, written into the SVG as class names.
         for index, trace in enumerate(fig.data):
             trace.uid = f"{key}-{index}"
     rendered = _renderer().render(list(figures.values()), width)
     return {key: stable_ids(svg.decode("utf-8"), key) for key, svg in zip(figures, rendered)}
+
+
+def _browser_path() -> str | None:
+    browser = os.environ.get("BROWSER_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser:
+        os.environ["BROWSER_PATH"] = browser  # where kaleido looks for it
+    return browser
 
 
 class _Renderer:
@@ -87,9 +92,27 @@ class _Renderer:
         self._loop.call_soon_threadsafe(self._loop.stop)
 
 
-@cache
+_renderer_lock = threading.Lock()
+_renderers: list[_Renderer] = []
+
+
 def _renderer() -> _Renderer:
-    return _Renderer()
+    with _renderer_lock:
+        if not _renderers:
+            _renderers.append(_Renderer())
+        return _renderers[0]
+
+
+def start_renderer() -> None:
+    """Start Chromium in the background, so it is ready by the time the first charts are asked for."""
+    def start() -> None:
+        try:
+            _renderer()
+        except ChartRenderError:
+            pass  # said when the charts are asked for: the renderer is tried again then
+
+    if _browser_path():
+        threading.Thread(target=start, daemon=True, name="chart-renderer-start").start()
 
 
 def stable_ids(svg: str, key: str) -> str:

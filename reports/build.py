@@ -12,6 +12,7 @@ from pathlib import Path
 
 from agora.errors import AgoraError
 from agora.progress import progress
+from figures.static import start_renderer
 from metrics.disclosure import AUDIENCES
 from reports.content import build_report
 from reports.html import index_html, report_html
@@ -82,6 +83,8 @@ def write_reports(warehouse: Path, periods: list[str], audience: str, fmt: str, 
     if not parsed:
         raise ReportError("Name at least one --period (2025, 2026-Q2 or 2026-05).")
     paths, index = report_paths(parsed, audience, fmt, Path(out) if out is not None else None)
+    if fmt != "xlsx":
+        start_renderer()  # Chromium starts while the run is read
     source = read_report_source(Path(warehouse), run_id, audience, small_cell_threshold)
     with progress(f"Writing {len(parsed)} {fmt} report(s)", total=len(parsed)) as bar:
         for period, path in zip(parsed, paths):
