@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from figures.charts import breakdown_figure, trend_figure
 from metrics.disclosure import suppression_rule
-from metrics.xlsx import BREAKDOWN_WORDS, REFERENCE_DATE_WORDS, breakdown_words
+from metrics.xlsx import BREAKDOWN_WORDS, REFERENCE_DATE_WORDS, breakdown_words, direction
 from reports.narrative import area_sentences
 from reports.periods import Period
 from reports.source import ReportSource
@@ -125,10 +125,6 @@ class PeriodRows:
         return self._cells.get((indicator_id, str(period), dimension), [])
 
 
-def direction(indicator) -> str:
-    return "Lower is better" if indicator.lower_is_better else "Higher is better"
-
-
 def no_data_reason(indicator, period: Period, as_of) -> str:
     """Why an indicator has no total row for the period, from the run's as-of and the catalogue."""
     if period.start > as_of:
@@ -151,12 +147,12 @@ def score_row(indicator, rows: PeriodRows, period: Period, as_of) -> ScoreRow:
     before = rows.total(indicator.id, period.previous)
     year_ago = rows.total(indicator.id, period.year_earlier)
     if now is None:
-        return ScoreRow(indicator, direction(indicator), None, before and traced(before),
+        return ScoreRow(indicator, direction(indicator.polarity), None, before and traced(before),
                         year_ago and traced(year_ago), None, None, "", no_data_reason(indicator, period, as_of))
     # A suppressed value's status would tell on which side of the target it lies.
     status = "Suppressed" if now["suppressed"] else STATUS_WORDS.get(now["status"], now["status"])
     return ScoreRow(
-        indicator, direction(indicator), traced(now), before and traced(before),
+        indicator, direction(indicator.polarity), traced(now), before and traced(before),
         year_ago and traced(year_ago),
         traced(now, "baseline") if now["baseline"] is not None else None,
         traced(now, "target") if now["target"] is not None else None,
@@ -187,7 +183,7 @@ def indicator_section(indicator, rows: PeriodRows, period: Period, figures: dict
             figures[key] = breakdown_figure(pl.DataFrame(cells), f"{indicator.name} by {label}, {period}",
                                             indicator.unit)
         breakdowns.append(Breakdown(label, key, [(row["breakdown_value"], row) for row in cells]))
-    return IndicatorSection(indicator, direction(indicator), breakdown_words(indicator.breakdowns),
+    return IndicatorSection(indicator, direction(indicator.polarity), breakdown_words(indicator.breakdowns),
                             trend_key, trend, breakdowns)
 
 

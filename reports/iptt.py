@@ -19,8 +19,8 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from metrics.export import about_lines
-from metrics.xlsx import Styles, neutralise, reference_rows, write_about_sheet, write_reference_sheet
-from reports.content import STATUS_WORDS, direction
+from metrics.xlsx import Styles, direction, neutralise, reference_rows, write_about_sheet, write_reference_sheet
+from reports.content import STATUS_WORDS
 from reports.periods import Period
 from reports.source import ReportSource
 
@@ -84,7 +84,7 @@ def iptt_bytes(source: ReportSource, period: Period) -> bytes:
         sheet.write_string(r, 0, ind.id)
         sheet.write_string(r, 1, neutralise(ind.name))
         sheet.write_string(r, 2, ind.unit)
-        sheet.write_string(r, 3, direction(ind))
+        sheet.write_string(r, 3, direction(ind.polarity))
         cells = [totals.get((ind.id, str(p))) for p in columns]
         baseline = next((c["baseline"] for c in [cells[-1], *cells] if c and c["baseline"] is not None), None)
         if baseline is not None:
