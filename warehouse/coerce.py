@@ -121,6 +121,16 @@ def coerce_records(entity: Entity, raw: pl.DataFrame) -> Coerced:
     return Coerced(typed, pl.concat([no_problems(), *unreadable]))
 
 
+def type_checked_columns(entity: Entity) -> list[Column]:
+    """The columns whose cells must read as a type (dates, numbers, yes/no values)."""
+    return [c for c in entity.columns if c.type in _TYPE_WORDING]
+
+
+def type_rule(entity: Entity, column: Column) -> str:
+    """The rule a cell that cannot be read as its column's type breaks."""
+    return f"{entity.name}.{column.name}.type"
+
+
 def _unreadable_cells(entity: Entity, column: Column, position: int, raw: pl.DataFrame,
                       typed: pl.DataFrame) -> pl.DataFrame:
     """The cells of a column that hold something yet did not become a value of its type."""
@@ -132,7 +142,7 @@ def _unreadable_cells(entity: Entity, column: Column, position: int, raw: pl.Dat
         "row",
         pl.lit(position, pl.Int64).alias("seq"),
         pl.lit(column.name).alias("column"),
-        pl.lit(f"{entity.name}.{column.name}.type").alias("rule"),
+        pl.lit(type_rule(entity, column)).alias("rule"),
         pl.concat_str(pl.lit(f"{column.name} '"), pl.col("text"), pl.lit(f"' {_TYPE_WORDING[column.type]}"))
         .alias("reason"),
     )

@@ -29,9 +29,10 @@ import duckdb
 import polars as pl
 
 from agora.progress import progress
-from expectations.raw_records import unexpected_rows
-from warehouse.coerce import PROBLEM_SCHEMA, Coerced, as_text, coerce_records, no_problems, reasons_from_template
-from warehouse.contract import ENTITIES, LOAD_ORDER, Entity
+from expectations.raw_records import stored_suite, unexpected_rows
+from warehouse.coerce import (PROBLEM_SCHEMA, Coerced, as_text, coerce_records, no_problems, reasons_from_template,
+                              type_checked_columns, type_rule)
+from warehouse.contract import ENTITIES, LOAD_ORDER, Column, Entity
 from warehouse.db import connect
 from warehouse.loadlog import LoadRecord, record_load
 from warehouse.quarantine import record_quarantine
@@ -43,6 +44,7 @@ _SEQ_EXPECTATIONS = 1_000
 _SEQ_REFERENCES = 2_000
 _SEQ_CROSS_ENTITY = 3_000
 _SEQ_DUPLICATE = 4_000
+_CROSS_ENTITY_RULE_ID = "reported_after_issue"
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,18 @@ def _expectation_problems(entity: Entity, coerced: Coerced, parameters: dict[str
     return problems.join(coerced.problems.select("row", "column"), on=["row", "column"], how="anti")
 
 
+def _reference_rule(entity: Entity, column: Column) -> str:
+    return f"{entity.name}.{column.name}.exists"
+
+
+def _has_cross_entity_rule(entity: Entity) -> bool:
+    return any(rule_id == _CROSS_ENTITY_RULE_ID for rule_id, _ in entity.row_rules)
+
+
+def _duplicate_rule(entity: Entity) -> str:
+    return f"{entity.name}.duplicate_key"
+
+
 def _reference_problems(con: duckdb.DuckDBPyConnection, entity: Entity, typed: pl.DataFrame) -> pl.DataFrame:
     """Foreign keys: the warehouse inside this transaction holds the parents loaded earlier in the call."""
     found = [no_problems()]
@@ -226,7 +240,7 @@ def _reference_problems(con: duckdb.DuckDBPyConnection, entity: Entity, typed: p
         known = con.sql(f"SELECT DISTINCT {parent_key} FROM {parent.name}").pl().get_column(parent_key)
         found.append(_problem_rows(
             typed, pl.col(column.name).is_not_null() & ~pl.col(column.name).is_in(known.implode()),
-            _SEQ_REFERENCES + position, column.name, f"{entity.name}.{column.name}.exists",
+            _SEQ_REFERENCES + position, column.name, _reference_rule(entity, column),
             reasons_from_template(typed, f"{column.name} {{{column.name}!r}} is not a known {parent_key} "
                                          f"(not in {parent.name}, in the warehouse or earlier in this load)"),
         ))
@@ -234,14 +248,13 @@ def _reference_problems(con: duckdb.DuckDBPyConnection, entity: Entity, typed: p
 
 
 def _cross_entity_problems(con: duckdb.DuckDBPyConnection, entity: Entity, typed: pl.DataFrame) -> pl.DataFrame:
-    rule_ids = {rule_id for rule_id, _ in entity.row_rules}
-    if "reported_after_issue" not in rule_ids:
+    if not _has_cross_entity_rule(entity):
         return no_problems()
     issued = con.sql("SELECT recommendation_id, issued_on AS recommendation_issued_on FROM recommendations").pl()
     joined = typed.join(issued, on="recommendation_id", how="left", maintain_order="left")
     return _problem_rows(
         joined, pl.col("reported_on") < pl.col("recommendation_issued_on"), _SEQ_CROSS_ENTITY, None,
-        f"{entity.name}.reported_after_issue",
+        f"{entity.name}.{_CROSS_ENTITY_RULE_ID}",
         reasons_from_template(joined, "reported_on ({reported_on}) is before the recommendation's issued_on "
                                       "({recommendation_issued_on})"),
     )
@@ -255,9 +268,59 @@ def _duplicate_problems(entity: Entity, typed: pl.DataFrame, first_row_number: i
     is_earlier = pl.all_horizontal(pl.col(k).is_not_null() for k in key) & (pl.col("row_number") != pl.col("later_row"))
     described = ", ".join(f"{k} {{{k}!r}}" for k in key)
     return _problem_rows(
-        keyed, is_earlier, _SEQ_DUPLICATE, None, f"{entity.name}.duplicate_key",
+        keyed, is_earlier, _SEQ_DUPLICATE, None, _duplicate_rule(entity),
         reasons_from_template(keyed, f"{described} appears again at row {{later_row}} of this file; the last row wins"),
     )
+
+
+#: (checked_by, expectation, column_name, rule) of the checks a batch goes through, in the order they run
+_CHECK_SCHEMA = {"checked_by": pl.String, "expectation": pl.String, "column_name": pl.String, "rule": pl.String}
+
+
+def _checks_run(entity: Entity) -> list[tuple[str, str, str | None, str]]:
+    checks = [("ingest", "values_read_as_column_type", c.name, type_rule(entity, c))
+              for c in type_checked_columns(entity)]
+    checks += [("great_expectations", e["type"], e["kwargs"].get("column"), e["meta"]["rule"])
+               for e in stored_suite(entity.name)["expectations"]]
+    checks += [("ingest", "values_exist_in_parent", c.name, _reference_rule(entity, c))
+               for c in entity.columns if c.references]
+    if _has_cross_entity_rule(entity):
+        checks.append(("ingest", "reported_on_not_before_recommendation", None,
+                       f"{entity.name}.{_CROSS_ENTITY_RULE_ID}"))
+    checks.append(("ingest", "key_unique_in_file", None, _duplicate_rule(entity)))
+    return checks
+
+
+def _validation_results(entity: Entity, batch: Batch, problems: pl.DataFrame) -> pl.DataFrame:
+    """One row per check the batch went through: the rows breaking it (those quarantined with it
+    among their reasons), counted from the problems already found, not by another pass."""
+    checks = pl.DataFrame(_checks_run(entity), schema=_CHECK_SCHEMA, orient="row")
+    # An importer's own checks (given problems) count too, after the contract's.
+    given = problems.join(checks, on="rule", how="anti").group_by("rule", maintain_order=True).agg(
+        pl.lit("importer").alias("checked_by"), pl.lit("importer_check").alias("expectation"),
+        pl.col("column").first().alias("column_name"),
+    ).select(_CHECK_SCHEMA.keys())
+    breaking = problems.group_by("rule").agg(pl.col("row").n_unique().cast(pl.Int64).alias("unexpected_count"))
+    return pl.concat([checks, given]).with_row_index("position").join(
+        breaking, on="rule", how="left", maintain_order="left",
+    ).select(
+        pl.col("position").cast(pl.Int32), *_CHECK_SCHEMA.keys(),
+        (pl.col("unexpected_count").fill_null(0) == 0).alias("success"),
+        pl.col("unexpected_count").fill_null(0),
+        pl.lit(batch.frame.height, pl.Int64).alias("element_count"),
+    )
+
+
+def _record_validation_results(con: duckdb.DuckDBPyConnection, load_id: str, batch: Batch,
+                               results: pl.DataFrame) -> None:
+    staged = results.select(pl.lit(load_id).alias("load_id"), pl.lit(batch.entity).alias("entity"),
+                            pl.lit(batch.source).alias("file"), pl.all())
+    con.register("validation_staging", staged.to_arrow())
+    try:
+        con.execute(f"INSERT INTO validation_results ({', '.join(staged.columns)}) "
+                    f"SELECT {', '.join(staged.columns)} FROM validation_staging")
+    finally:
+        con.unregister("validation_staging")
 
 
 def _reasons_by_row(batch: Batch, problems: pl.DataFrame) -> pl.DataFrame:
@@ -334,6 +397,7 @@ def _load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, parameters: dict[s
     load_id = uuid.uuid4().hex
     with _timed(timings, "quarantine"):
         record_quarantine(con, load_id, batch.entity, batch.source, _quarantine_rows(batch, by_row))
+        _record_validation_results(con, load_id, batch, _validation_results(entity, batch, problems))
     outcome = FileOutcome(batch.source, batch.entity, batch.frame.height, valid.height, by_row.height,
                           batch.warnings, _top_reasons(by_row))
     record_load(con, LoadRecord(
