@@ -6,7 +6,7 @@ from __future__ import annotations
 from dash import Input, Output, callback, dcc, html
 
 from dashboards.components import (BREAKDOWN_LABELS, GRAPH_CONFIG, breakdown_control, current, definition_hint,
-                                   filter_bar, filter_id, message, page)
+                                   filter_bar, filter_id, message, page, scope_words)
 from dashboards.data import Published
 from dashboards.view import View, breakdown_rows, in_range, resolve_view, scope_rows, view_from_controls
 from figures.charts import breakdown_figure, trend_figure
@@ -56,10 +56,9 @@ def area_sections(pub: Published, area: str, view: View, breakdown: str) -> list
 
 def indicator_section(pub: Published, entry: dict, view: View, breakdown: str) -> html.Section:
     indicator_id, unit = entry["indicator_id"], entry["unit"]
-    scope_label = {"total": "all mechanisms", "mechanism_kind": view.kind, "mechanism_id": view.mechanism}[view.scope[0]]
     if view.scope[0] in entry["breakdowns"]:
         figure = pub.figure(("trend", indicator_id, view.grain, view.start, view.end, view.scope), lambda: trend_figure(
-            in_range(scope_rows(pub, indicator_id, view), view), f"Trend, {scope_label}", unit, height=300))
+            in_range(scope_rows(pub, indicator_id, view), view), f"Trend, {scope_words(view)}", unit, height=300))
         trend = dcc.Graph(figure=figure, config=GRAPH_CONFIG, id=f"trend-{indicator_id}")
     else:
         trend = message("This indicator is not broken down by mechanism.")

@@ -10,12 +10,12 @@ from flask import current_app
 from dashboards.data import GRAINS, Published, published
 from dashboards.view import View, mechanism_options, resolve_view
 from figures.charts import FONT
+from figures.labels import KIND_LABELS
 from warehouse.contract import MECHANISM_KINDS
 
 NO_INDICATORS = "No indicators yet: run `agora build`, then reload this page."
 NO_SNAPSHOT = ("Nothing has been published yet: run `agora ingest` and `agora build`; the dashboard "
                "shows the result on the next reload, no restart needed.")
-KIND_LABELS = {"special_procedure": "Special procedure", "treaty_body": "Treaty body", "upr": "UPR", "other": "Other"}
 GRAIN_LABELS = {"year": "Year", "quarter": "Quarter", "month": "Month"}
 BREAKDOWN_LABELS = {
     "total": "All records", "mechanism_kind": "Mechanism kind", "mechanism_id": "Mechanism",
@@ -24,6 +24,15 @@ BREAKDOWN_LABELS = {
 }
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
                 "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}
+
+
+def scope_words(view: View) -> str:
+    """The mechanism filters in words, for chart titles and the overview's opening line."""
+    if view.mechanism:
+        return f"mechanism {view.mechanism}"
+    if view.kind:
+        return f"mechanism kind: {KIND_LABELS[view.kind]}"
+    return "all mechanisms"
 
 
 def current() -> Published | None:

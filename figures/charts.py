@@ -6,7 +6,10 @@ import plotly.graph_objects as go
 import polars as pl
 
 from figures.formatting import format_value
+from figures.labels import value_label
 
+#: room left beyond the largest value, so the value written above a point or beside a bar stays inside the chart
+HEADROOM = 0.2
 #: Okabe-Ito: distinguishable with every common colour-vision deficiency
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 FONT = "DejaVu Sans, Arial, sans-serif"
@@ -36,6 +39,19 @@ def _labels(rows: pl.DataFrame, unit: str) -> list[str]:
     ]
 
 
+def _value_range(values: list[float | None]) -> list[float] | None:
+    """An axis range from 0 (or the lowest value) to the largest value plus headroom; None leaves it to plotly."""
+    shown = [v for v in values if v is not None]
+    top, low = max(shown + [0.0]), min(shown + [0.0])
+    if top == low:
+        return None
+    return [low - HEADROOM * (top - low) if low < 0 else low, top + HEADROOM * (top - low)]
+
+
+def _breakdown_value_labels(rows: pl.DataFrame) -> list[str]:
+    return [value_label(b, v) for b, v in zip(rows["breakdown"].to_list(), rows["breakdown_value"].to_list())]
+
+
 def _mark_suppressed(fig: go.Figure, periods: list[str], name: str | None = None) -> None:
     """Write "suppressed" under each withheld period, so a gap never reads as missing data or zero."""
     for period in periods:
@@ -59,21 +75,24 @@ def trend_figure(rows: pl.DataFrame, title: str, unit: str, height: int = 320) -
     ))
     fig.update_xaxes(type="category")
     _mark_suppressed(fig, [p for p, label in zip(rows["period"].to_list(), labels) if label == "suppressed"])
-    return _layout(fig, title, unit, height)
+    fig = _layout(fig, title, unit, height)
+    fig.update_yaxes(range=_value_range(values))
+    return fig
 
 
 def breakdown_figure(rows: pl.DataFrame, title: str, unit: str, height: int = 320) -> go.Figure:
-    """Horizontal bars, one per breakdown value, each labelled with its value as text."""
-    rows = rows.sort("breakdown_value", descending=True)
+    """Horizontal bars, one per breakdown value (named in words, A to Z from the top), each labelled
+    with its value as text."""
+    rows = rows.with_columns(pl.Series("shown_as", _breakdown_value_labels(rows))).sort("shown_as", descending=True)
     labels = _labels(rows, unit)
     values = [0 if label == "suppressed" else v for v, label in zip(rows["value"].to_list(), labels)]
     fig = go.Figure(go.Bar(
-        y=rows["breakdown_value"].to_list(), x=values, orientation="h", text=labels,
+        y=rows["shown_as"].to_list(), x=values, orientation="h", text=labels,
         textposition="outside", marker={"color": PALETTE[0]}, cliponaxis=False,
         hovertemplate="%{y}: %{text}<extra></extra>",
     ))
     fig = _layout(fig, title, unit, max(height, 40 + 26 * rows.height))
-    fig.update_xaxes(tickformat=".0%" if unit == "ratio" else ",", gridcolor="#e5e5e5")
+    fig.update_xaxes(tickformat=".0%" if unit == "ratio" else ",", gridcolor="#e5e5e5", range=_value_range(values))
     fig.update_yaxes(tickformat=None)
     return fig
 
@@ -110,9 +129,9 @@ def sparkline_svg(rows: pl.DataFrame, unit: str, width: int = 240, height: int =
 
 def breakdown_trend_figure(rows: pl.DataFrame, title: str, unit: str, height: int = 360) -> go.Figure:
     """One line per breakdown value over periods, each named at its last point (not by colour alone)."""
-    rows = rows.sort("breakdown_value", "period")
+    rows = rows.with_columns(pl.Series("shown_as", _breakdown_value_labels(rows))).sort("shown_as", "period")
     fig = go.Figure()
-    for index, (name, group) in enumerate(rows.group_by("breakdown_value", maintain_order=True)):
+    for index, (name, group) in enumerate(rows.group_by("shown_as", maintain_order=True)):
         labels = _labels(group, unit)
         values = [None if label == "suppressed" else v for v, label in zip(group["value"].to_list(), labels)]
         fig.add_trace(go.Scatter(

@@ -12,11 +12,12 @@ from dash import Input, Output, State, callback, dcc, html
 
 from agora.progress import progress
 from dashboards.components import (BREAKDOWN_LABELS, GRAPH_CONFIG, breakdown_control, current, dropdown, filter_bar,
-                                   filter_id, grid, labelled, page)
+                                   filter_id, grid, labelled, page, scope_words)
 from dashboards.data import Published
-from dashboards.view import (View, breakdown_rows, breakdowns_of, in_range, resolve_view, scope_rows,
-                             view_from_controls)
+from dashboards.view import (View, breakdown_rows, breakdowns_of, in_range, mechanism_options, resolve_view,
+                             scope_rows, view_from_controls)
 from figures.charts import breakdown_figure, breakdown_trend_figure, trend_figure
+from figures.labels import BREAKDOWN_VALUE_LABELS
 from metrics.engine import TABLE_COLUMNS
 from metrics.xlsx import Styles, neutralised, write_indicator_sheet
 
@@ -50,7 +51,7 @@ def layout(**query) -> html.Main:
             html.Button("Download XLSX", id="explorer-xlsx", className="button"),
             dcc.Download(id="explorer-download"),
         ], className="toolbar"),
-        grid("explorer-grid", [], _column_defs(), height="460px", fits=False, column_size="autoSize"),
+        grid("explorer-grid", [], column_defs(pub, breakdown), height="460px", fits=False, column_size="autoSize"),
     )
 
 
@@ -66,7 +67,7 @@ def breakdown_choices_for_indicator(indicator, breakdown):
 
 @callback(
     Output("explorer-chart", "figure"), Output("explorer-grid", "rowData"), Output("explorer-count", "children"),
-    Output("explorer-definition", "children"),
+    Output("explorer-definition", "children"), Output("explorer-grid", "columnDefs"),
     Input(filter_id("grain"), "value"), Input(filter_id("start"), "value"), Input(filter_id("end"), "value"),
     Input(filter_id("kind"), "value"), Input(filter_id("mechanism"), "value"),
     Input(filter_id("indicator"), "value"), Input(filter_id("breakdown"), "value"),
@@ -78,7 +79,8 @@ def explorer_for_filters(grain, start, end, kind, mechanism, indicator, breakdow
     entry = pub.catalogue_entry(view.indicator)
     count = f"{rows.height:,} row{'s' if rows.height != 1 else ''} shown"
     definition = [html.Strong(f"{entry['name']} ({entry['unit']}). "), entry["definition"]]
-    return explorer_figure(rows, entry, view), rows.to_dicts(), count, definition
+    return (explorer_figure(rows, entry, view), rows.to_dicts(), count, definition,
+            column_defs(pub, view.breakdown))
 
 
 @callback(
@@ -116,13 +118,12 @@ def shown_rows(pub: Published, view: View) -> pl.DataFrame:
 def explorer_figure(rows: pl.DataFrame, entry: dict, view: View):
     unit, title = entry["unit"], f"{entry['indicator_id']} {entry['name']}"
     if view.breakdown == "total":
-        scope = "" if view.scope[0] == "total" else f", {view.scope[1]}"
-        return trend_figure(rows, f"{title}{scope}, {view.start} to {view.end}", unit, height=320)
+        return trend_figure(rows, f"{title}, {scope_words(view)}, {view.start} to {view.end}", unit, height=320)
+    by = BREAKDOWN_LABELS.get(view.breakdown, view.breakdown).lower()
     if rows["breakdown_value"].n_unique() <= MAX_LINES:
-        return breakdown_trend_figure(rows, f"{title} by {view.breakdown}, {view.start} to {view.end}", unit,
-                                      height=320)
+        return breakdown_trend_figure(rows, f"{title} by {by}, {view.start} to {view.end}", unit, height=320)
     latest = rows["period"].max()
-    return breakdown_figure(rows.filter(period=latest), f"{title} by {view.breakdown}, {latest}", unit)
+    return breakdown_figure(rows.filter(period=latest), f"{title} by {by}, {latest}", unit)
 
 
 def csv_text(rows: pl.DataFrame) -> str:
@@ -139,11 +140,18 @@ def xlsx_bytes(rows: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def _column_defs() -> list[dict]:
+def column_defs(pub: Published, breakdown: str) -> list[dict]:
+    """The grid's columns; breakdowns and their values show in words (`refData`) while the rows,
+    and so the downloads, keep the codes of the export."""
     numeric = {"numerator", "denominator", "value", "baseline", "target"}
+    words = {"breakdown": BREAKDOWN_LABELS,
+             "breakdown_value": (mechanism_options(pub, None) if breakdown == "mechanism_id"
+                                 else BREAKDOWN_VALUE_LABELS.get(breakdown, {}))}
     defs = []
     for column in SHOWN_COLUMNS:
         d = {"field": column, "headerName": column.replace("_", " ")}
+        if column in words:
+            d["refData"] = words[column]
         if column in numeric:
             d["type"] = "rightAligned"
             d["filter"] = "agNumberColumnFilter"

@@ -9,7 +9,7 @@ import dash
 import polars as pl
 from dash import Input, Output, callback, dcc, html
 
-from dashboards.components import current, definition_hint, filter_bar, filter_id, message, page
+from dashboards.components import current, definition_hint, filter_bar, filter_id, message, page, scope_words
 from dashboards.data import AREAS, Published
 from dashboards.view import View, in_range, previous_period, resolve_view, scope_rows, view_from_controls
 from figures.charts import sparkline_svg
@@ -49,9 +49,7 @@ def overview_for_filters(grain, start, end, kind, mechanism):
 def overview_cards(pub: Published, view: View) -> list:
     if view.end is None:
         return [message("There are no indicator rows at this grain.")]
-    scope_words = {"total": "all mechanisms", "mechanism_kind": f"mechanism kind {view.kind}",
-                   "mechanism_id": f"mechanism {view.mechanism}"}[view.scope[0]]
-    sections = [html.P(f"{view.end} compared with {previous_period(view.end)}, {scope_words}; "
+    sections = [html.P(f"{view.end} compared with {previous_period(view.end)}, {scope_words(view)}; "
                        f"trends from {view.start} to {view.end}.", className="lede")]
     for area in AREAS:
         cards = [indicator_card(pub, indicator_id, view) for indicator_id in HEADLINES[area]

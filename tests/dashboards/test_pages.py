@@ -157,6 +157,13 @@ def test_area_page_breakdown_shows_the_tables_values(watched, fixture_agora):
     expected = [format_value(cell(frame, "PAR-02", "year", "2026", "region", r)["value"], "ratio")
                 for r in ("WEOG", "APG", "AG")]
     assert sorted(labels) == sorted(expected)
+    # the regions are named in words on the bars' axis, never by their raw code
+    names = page.locator("#breakdown-PAR-02 .ytick text").all_text_contents()
+    assert sorted(names) == ["African Group", "Asia-Pacific Group", "WEOG"]
+    assert page.locator("#trend-PAR-02 .gtitle").text_content() == "Trend, all mechanisms"
+    choose(page, "kind", "Special procedure")
+    page.wait_for_function("() => document.querySelector('#trend-PAR-02 .gtitle').textContent"
+                           " === 'Trend, mechanism kind: Special procedure'")
     assert watched.problems == []
 
 
@@ -177,6 +184,10 @@ def test_explorer_downloads_exactly_the_rows_shown(watched, fixture_agora):
         page.get_by_role("button", name="Download XLSX").click()
     sheet = openpyxl.load_workbook(io.BytesIO(Path(xlsx_download.value.path()).read_bytes())).active
     assert sheet.max_row == expected.height + 1 and sheet.cell(1, 1).value == "indicator_id"
+    # the grid shows the regions in words while the download above kept the codes
+    shown = page.locator("#explorer-grid .ag-row[row-index='0']").inner_text()
+    assert "African Group" in shown and "UN regional group" in shown
+    assert "African Group" in page.locator("#explorer-chart .legendtext").all_text_contents()
     choose(page, "breakdown", "All records")
     page.wait_for_function("() => document.querySelector('#explorer-count').innerText === '6 rows shown'")
     assert watched.problems == []
@@ -190,7 +201,8 @@ def test_public_audience_shows_small_cells_as_suppressed(dash_browser, fixture_a
                             "&breakdown=mechanism_kind", READY["/explorer"])
         first = page.locator("#explorer-grid .ag-row[row-index='0']").inner_text()
         # the fixture's small cell: PAR-02, 2024-Q1, the first mechanism kind, denominator 3
-        assert "special_procedure" in first and "suppressed" in first and "0.0%" not in first
+        assert "Special procedure" in first and "suppressed" in first and "0.0%" not in first
+        assert "special_procedure" not in first and "Mechanism kind" in first
         assert "public view" in page.locator(".run-line").inner_text().lower()
         assert watched.problems == []
     finally:

@@ -1,0 +1,43 @@
+"""The words a reader sees for the contract's codes, the same on a dashboard and in a report.
+
+Only what people read changes: exports, downloads, URLs and the report's traceability attributes keep
+the raw codes, so a number can still be matched with its row.
+"""
+
+from __future__ import annotations
+
+from warehouse.reference import NO_GROUP
+
+#: the spec's value for an organisation-side breakdown when there is no organisation (an anonymous
+#: submission or survey response)
+NO_ORGANISATION = "unknown"
+
+#: breakdown -> code -> label, for every breakdown whose values are codes of the contract
+BREAKDOWN_VALUE_LABELS: dict[str, dict[str, str]] = {
+    "mechanism_kind": {
+        "special_procedure": "Special procedure", "treaty_body": "Treaty body", "upr": "UPR", "other": "Other",
+    },
+    "engagement_kind": {
+        "consultation": "Consultation", "public_hearing": "Public hearing", "advisory_group": "Advisory group",
+        "country_visit": "Country visit", "interactive_dialogue": "Interactive dialogue",
+        "online_consultation": "Online consultation", "call_for_input": "Call for input", "training": "Training",
+        "side_event": "Side event", "review": "Review",
+    },
+    "modality": {"in_person": "In person", "online": "Online", "hybrid": "Hybrid"},
+    "org_type": {
+        "international_ngo": "International NGO", "regional_ngo": "Regional NGO", "national_ngo": "National NGO",
+        "community_based": "Community-based organisation", "network": "Network", "academic": "Academic",
+        "other": "Other", NO_ORGANISATION: "Unknown (anonymous)",
+    },
+    "region": {
+        "AG": "African Group", "APG": "Asia-Pacific Group", "EEG": "Eastern European Group", "GRULAC": "GRULAC",
+        "WEOG": "WEOG", NO_GROUP: "No regional group", NO_ORGANISATION: "Unknown (anonymous)",
+    },
+}
+KIND_LABELS = BREAKDOWN_VALUE_LABELS["mechanism_kind"]
+
+
+def value_label(breakdown: str, value: str) -> str:
+    """What a reader sees for one breakdown value: its label, or the value itself where it has none
+    (a mechanism id, an engagement id, the total's `all`)."""
+    return BREAKDOWN_VALUE_LABELS.get(breakdown, {}).get(value, value)
