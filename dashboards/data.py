@@ -34,6 +34,8 @@ class Published:
     quarantine: pl.DataFrame
     freshness: pl.DataFrame
     validation: pl.DataFrame
+    #: the checks of each entity's latest load: rows checked and rows failing per rule
+    record_validation: pl.DataFrame
     catalogue: pl.DataFrame
     mechanisms: pl.DataFrame
     audience: str
@@ -93,12 +95,26 @@ def published(snapshot: Path, audience: str, threshold: int) -> Published | None
         return cached[1]
 
 
+#: the record checks of a snapshot published before loads kept them: none
+_NO_RECORD_VALIDATION = {"entity": pl.String, "file": pl.String, "finished_at": pl.Datetime, "rule": pl.String,
+                         "column_name": pl.String, "expectation": pl.String, "checked_by": pl.String,
+                         "rows_checked": pl.Int64, "rows_failing": pl.Int64, "success": pl.Boolean}
+
+
+def _record_validation(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    held = con.sql("SELECT count(*) FROM information_schema.tables WHERE table_name = 'record_validation'")
+    if not held.fetchall()[0][0]:
+        return pl.DataFrame(schema=_NO_RECORD_VALIDATION)
+    return con.sql("SELECT * FROM record_validation").pl()
+
+
 def _read(snapshot: Path, audience: str, threshold: int) -> Published:
     con = duckdb.connect(str(snapshot), read_only=True)
     try:
         frames = {name: con.sql(f"SELECT * FROM {name}").pl() for name in (
             "indicator_values", "runs", "load_log", "quarantine_summary", "freshness", "validation",
             "catalogue", "mechanisms")}
+        frames["record_validation"] = _record_validation(con)
     finally:
         con.close()
     indicators = apply_disclosure(frames["indicator_values"], audience, threshold)
@@ -108,7 +124,7 @@ def _read(snapshot: Path, audience: str, threshold: int) -> Published:
         quarantine = quarantine.group_by("entity").agg(pl.col("rows").sum()).sort("entity")
     return Published(
         indicators=indicators, runs=frames["runs"], loads=frames["load_log"], quarantine=quarantine,
-        freshness=frames["freshness"], validation=frames["validation"],
+        freshness=frames["freshness"], validation=frames["validation"], record_validation=frames["record_validation"],
         catalogue=frames["catalogue"].sort("position"), mechanisms=frames["mechanisms"], audience=audience,
         period_lists={g: indicators.filter(pl.col("grain") == g)["period"].unique().sort().to_list() for g in GRAINS},
         parts=indicators.partition_by(["indicator_id", "grain"], as_dict=True),

@@ -13,6 +13,7 @@ What it holds (no raw records: they may name organisations):
   quarantine_summary  quarantined rows counted by entity and reason
   freshness           per entity: rows held, latest reference date, last load
   validation          the latest run's output validation, one row per check
+  record_validation   the checks of each entity's latest load, one row per check (counts, no values)
   catalogue           the indicator catalogue the run was built with
   mechanisms          mechanism id, name and kind (the dashboard's mechanism filter)
 """
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.contract import ENTITIES
+from warehouse.contract import ENTITIES, LOAD_ORDER
 from warehouse.db import connect
 
 #: the column dating each entity's records (spec: "reference date"); participations are dated by
@@ -107,6 +108,7 @@ def _copy_snapshot_tables(con: duckdb.DuckDBPyConnection) -> None:
     """)
     _copy_freshness(con)
     _copy_validation(con)
+    _copy_record_validation(con)
     _copy_catalogue(con)
     con.execute("CREATE TABLE mechanisms AS SELECT mechanism_id, name, kind FROM wh.mechanisms ORDER BY mechanism_id")
 
@@ -131,6 +133,22 @@ def _copy_validation(con: duckdb.DuckDBPyConnection) -> None:
     latest = con.sql("SELECT validation FROM runs LIMIT 1").fetchall()
     if latest:
         con.executemany("INSERT INTO validation VALUES (?, ?, ?)", validation_checks(latest[0][0]))
+
+
+def _copy_record_validation(con: duckdb.DuckDBPyConnection) -> None:
+    # A load made before Agora kept check results has none: its entity shows no checks rather than
+    # an older load's, which would no longer describe the records held.
+    con.execute("""
+        CREATE TABLE record_validation AS
+        WITH latest AS (
+            SELECT entity, load_id, file, finished_at FROM wh.load_log
+            QUALIFY row_number() OVER (PARTITION BY entity ORDER BY finished_at DESC, load_id DESC) = 1
+        )
+        SELECT l.entity, l.file, l.finished_at, v.rule, v.column_name, v.expectation, v.checked_by,
+               v.element_count AS rows_checked, v.unexpected_count AS rows_failing, v.success
+        FROM latest l JOIN wh.validation_results v USING (load_id)
+        ORDER BY list_position(?, l.entity), v.position
+    """, [list(LOAD_ORDER)])
 
 
 def validation_checks(validation_json: str) -> list[tuple[str, str, bool]]:

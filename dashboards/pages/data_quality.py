@@ -1,5 +1,6 @@
-"""Data quality: recent loads, quarantined rows by entity and reason, the last output validation,
-and how fresh each entity's records are."""
+"""Data quality: recent loads, quarantined rows by entity and reason, the last validation of the
+records (each entity's latest load) beside the last output validation, and how fresh each entity's
+records are."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ def layout(**_query) -> html.Main:
     pub = current()
     if pub is None:
         return page("Data quality", pub)
-    return page("Data quality", pub, *_summary(pub), *_loads(pub), *_quarantine(pub), *_validation(pub),
+    return page("Data quality", pub, *_summary(pub), *_loads(pub), *_quarantine(pub), *_record_validation(pub),
+                *_validation(pub),
                 *_freshness(pub), needs_indicators=False)
 
 
@@ -28,11 +30,15 @@ def _summary(pub) -> list:
                                  for c in ("rows_read", "rows_loaded", "rows_quarantined"))
     checks = pub.validation
     passed = int(checks["success"].sum()) if checks.height else 0
+    record_checks = pub.record_validation
+    records_passed = int(record_checks["success"].sum()) if record_checks.height else 0
     return [html.Div([
         _figure_box("Files loaded", f"{loads.height:,}"),
         _figure_box("Rows read", f"{read:,}"),
         _figure_box("Rows loaded", f"{loaded:,}"),
         _figure_box("Rows quarantined", f"{quarantined:,}"),
+        _figure_box("Record checks passed", f"{records_passed} of {record_checks.height}"
+                    if record_checks.height else "none kept yet"),
         _figure_box("Output checks passed", f"{passed} of {checks.height}" if checks.height else "no run yet"),
     ], className="figures", id="quality-summary")]
 
@@ -59,12 +65,32 @@ def _quarantine(pub) -> list:
             if pub.quarantine.height else message("No row has been quarantined.")]
 
 
+def _record_validation(pub) -> list:
+    heading = html.H2("Last validation of records")
+    if not pub.record_validation.height:
+        return [heading, message("No load has kept its check results yet: loads made with this version of "
+                                 "Agora keep them (run `agora ingest`).")]
+    checks = pub.record_validation.select(
+        "entity", pl.col("rule").alias("check"), "expectation", "rows_checked", "rows_failing",
+        _result(pl.col("success")),
+    )
+    return [heading,
+            html.P("Every check of each entity's latest load: the Great Expectations suite of the entity and "
+                   "ingest's own checks (cells of the right type, references that exist, dates across "
+                   "entities, repeated keys). Rows failing are the rows quarantined for that check.",
+                   className="lede"),
+            grid("quality-record-validation", checks.to_dicts(), _columns(checks), height="420px")]
+
+
+def _result(success: pl.Expr) -> pl.Expr:
+    return pl.when(success).then(pl.lit("✓ passed")).otherwise(pl.lit("✗ failed")).alias("result")
+
+
 def _validation(pub) -> list:
     run = pub.latest_run
     if run is None:
         return [html.H2("Output validation"), message("No indicator run yet: run `agora build`.")]
-    checks = pub.validation.with_columns(pl.when(pl.col("success")).then(pl.lit("✓ passed"))
-                                         .otherwise(pl.lit("✗ failed")).alias("result")).drop("success")
+    checks = pub.validation.with_columns(_result(pl.col("success"))).drop("success")
     return [html.H2("Output validation"),
             html.P(f"The checks of run {run['run_id']} (as of {run['as_of']}) on its indicator table.",
                    className="lede"),

@@ -62,6 +62,19 @@ def period_bounds(period: str) -> tuple[date, date]:
     return start, date.fromordinal(end.toordinal() - 1)
 
 
+#: the checks kept for the loads L1 (organisations, 10 rows) and L2 (engagements, 5 rows)
+RECORD_CHECKS = [
+    ("L1", "organisations", "organisations.csv", 0, "great_expectations", "expect_column_values_to_not_be_null",
+     "women_led", "organisations.women_led.required", False, 1, 10),
+    ("L1", "organisations", "organisations.csv", 1, "great_expectations", "expect_column_values_to_be_in_set",
+     "country", "organisations.country.country", False, 1, 10),
+    ("L1", "organisations", "organisations.csv", 2, "ingest", "key_unique_in_file", None,
+     "organisations.duplicate_key", True, 0, 10),
+    ("L2", "engagements", "engagements.csv", 0, "ingest", "values_exist_in_parent", "mechanism_id",
+     "engagements.mechanism_id.exists", True, 0, 5),
+]
+
+
 def fixture_rows() -> list[tuple]:
     """Deterministic indicator rows: every catalogue indicator, grain, period and breakdown value."""
     rows = []
@@ -113,6 +126,7 @@ def build_fixture_warehouse(path: Path) -> Path:
         con.execute("""INSERT INTO load_log VALUES
             ('L1', 'organisations.csv', 'h1', 'organisations', 10, 9, 1, [], '2026-06-01 10:00', '2026-06-01 10:00:05'),
             ('L2', 'engagements.csv', 'h2', 'engagements', 5, 5, 0, [], '2026-06-01 10:01', '2026-06-01 10:01:02')""")
+        con.executemany("INSERT INTO validation_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", RECORD_CHECKS)
         con.execute("""INSERT INTO quarantine VALUES
             ('L1', 'organisations', 'organisations.csv', 4, ['country: XXX is not a known ISO 3166-1 alpha-3 code',
              'women_led is empty'], '{}')""")

@@ -276,3 +276,33 @@ def test_keyboard_reaches_the_content_and_the_definitions(watched):
     assert page.locator("#section-PAR-02 .hint-text").is_visible()
     assert "registered" in page.locator("#section-PAR-02 .hint-text").inner_text()
     assert watched.problems == []
+
+
+def grid_rows(page, grid_id: str, fields: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The cells of a grid's rows, in row order, as the browser shows them."""
+    rows = page.locator(f"#{grid_id} .ag-center-cols-container .ag-row")
+    found = {}
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        found[int(row.get_attribute("row-index"))] = tuple(
+            row.locator(f".ag-cell[col-id='{f}']").inner_text().strip() for f in fields)
+    return [found[i] for i in sorted(found)]
+
+
+def test_data_quality_shows_the_last_validation_of_records_beside_the_output_checks(watched):
+    from dashboard_fixture import RECORD_CHECKS
+
+    page = watched.open("/data-quality", "#quality-record-validation .ag-row")
+    shown = grid_rows(page, "quality-record-validation",
+                      ("entity", "check", "rows_checked", "rows_failing", "result"))
+    assert shown == [
+        ("organisations", "organisations.women_led.required", "10", "1", "✗ failed"),
+        ("organisations", "organisations.country.country", "10", "1", "✗ failed"),
+        ("organisations", "organisations.duplicate_key", "10", "0", "✓ passed"),
+        ("engagements", "engagements.mechanism_id.exists", "5", "0", "✓ passed"),
+    ] == [(c[1], c[7], str(c[10]), str(c[9]), "✓ passed" if c[8] else "✗ failed") for c in RECORD_CHECKS]
+    summary = page.locator("#quality-summary").inner_text()
+    assert "2 of 4\nRecord checks passed" in summary and "1 of 2\nOutput checks passed" in summary
+    headings = page.locator("h2").all_inner_texts()
+    assert headings.index("Last validation of records") + 1 == headings.index("Output validation")
+    assert watched.problems == []

@@ -39,7 +39,7 @@ def test_snapshot_holds_the_latest_run_and_summaries(warehouse: Path, tmp_path: 
     snapshot = publish_snapshot(warehouse, tmp_path / "agora.published.duckdb")
     held = tables(snapshot)
     assert set(held) == {"indicator_values", "runs", "load_log", "quarantine_summary", "freshness", "validation",
-                         "catalogue", "mechanisms"}
+                         "record_validation", "catalogue", "mechanisms"}
     assert held["indicator_values"].height == len(fixture_rows())
     assert held["indicator_values"]["run_id"].unique().to_list() == [RUN_ID]
     assert held["indicator_values"].columns[-3:] == ["suppressed", "as_of", "run_id"]
@@ -53,6 +53,42 @@ def test_snapshot_holds_the_latest_run_and_summaries(warehouse: Path, tmp_path: 
     assert held["validation"].select("rule", "success").rows() == [
         ("every indicator has rows", True), ("ratios lie between 0 and 1", False)]
     assert held["catalogue"].height == 29
+
+
+def test_snapshot_carries_the_checks_of_each_entitys_latest_load(warehouse: Path, tmp_path: Path):
+    con = connect(warehouse)
+    # an older load of organisations whose checks no longer describe the records held
+    con.execute("INSERT INTO load_log VALUES ('L0', 'old.csv', 'h0', 'organisations', 4, 0, 4, [], "
+                "'2026-05-01 10:00', '2026-05-01 10:00:01')")
+    con.execute("INSERT INTO validation_results VALUES ('L0', 'organisations', 'old.csv', 0, 'ingest', "
+                "'key_unique_in_file', NULL, 'organisations.duplicate_key', false, 4, 4)")
+    con.close()
+    checks = tables(publish_snapshot(warehouse, tmp_path / "s.duckdb"))["record_validation"]
+    assert checks.select("entity", "file", "rule", "rows_checked", "rows_failing", "success").rows() == [
+        ("organisations", "organisations.csv", "organisations.women_led.required", 10, 1, False),
+        ("organisations", "organisations.csv", "organisations.country.country", 10, 1, False),
+        ("organisations", "organisations.csv", "organisations.duplicate_key", 10, 0, True),
+        ("engagements", "engagements.csv", "engagements.mechanism_id.exists", 5, 0, True),
+    ]
+
+
+def test_snapshot_of_a_real_load_carries_its_stored_counts(tmp_path: Path):
+    from warehouse.ingest import ingest_paths
+
+    # M1 twice (the first is replaced by the second), and two kinds that are not kinds
+    (tmp_path / "mechanisms.csv").write_text("mechanism_id,name,kind\nM1,R,upr\nM1,R,x\nM2,S,y\n", encoding="utf-8")
+    ingest_paths(tmp_path / "w.duckdb", [tmp_path / "mechanisms.csv"], None, frozenset())
+    held = tables(publish_snapshot(tmp_path / "w.duckdb", tmp_path / "s.duckdb"))["record_validation"]
+    failing = held.filter(~pl.col("success")).select("rule", "rows_checked", "rows_failing").rows()
+    assert failing == [("mechanisms.kind.in_set", 3, 2), ("mechanisms.duplicate_key", 3, 1)]
+    assert held.height == 5 and held["rows_failing"].sum() == 3
+
+
+def test_a_snapshot_from_before_record_checks_still_opens(warehouse: Path, tmp_path: Path):
+    snapshot = publish_snapshot(warehouse, tmp_path / "s.duckdb")
+    with duckdb.connect(str(snapshot)) as con:
+        con.execute("DROP TABLE record_validation")
+    assert published(snapshot, "internal", 5).record_validation.height == 0
 
 
 def test_snapshot_has_no_raw_rows_or_organisation_columns(warehouse: Path, tmp_path: Path):
