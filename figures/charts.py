@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from figures.formatting import format_value
-from figures.labels import value_label
+from figures.labels import reading_order, value_label
 
 #: room left beyond the largest value, so the value written above a point or beside a bar stays inside the chart
 HEADROOM = 0.2
@@ -48,8 +48,12 @@ def _value_range(values: list[float | None]) -> list[float] | None:
     return [low - HEADROOM * (top - low) if low < 0 else low, top + HEADROOM * (top - low)]
 
 
-def _breakdown_value_labels(rows: pl.DataFrame) -> list[str]:
-    return [value_label(b, v) for b, v in zip(rows["breakdown"].to_list(), rows["breakdown_value"].to_list())]
+def _in_reading_order(rows: pl.DataFrame) -> pl.DataFrame:
+    """The rows in `reading_order` of their breakdown values, each value named in words (`shown_as`)."""
+    cells = list(zip(rows["breakdown"].to_list(), rows["breakdown_value"].to_list()))
+    order = sorted(range(rows.height), key=lambda i: reading_order(*cells[i]))
+    return rows.select(pl.all().gather(order)).with_columns(
+        pl.Series("shown_as", [value_label(*cells[i]) for i in order], pl.String))
 
 
 def _mark_suppressed(fig: go.Figure, periods: list[str], name: str | None = None) -> None:
@@ -81,9 +85,9 @@ def trend_figure(rows: pl.DataFrame, title: str, unit: str, height: int = 320) -
 
 
 def breakdown_figure(rows: pl.DataFrame, title: str, unit: str, height: int = 320) -> go.Figure:
-    """Horizontal bars, one per breakdown value (named in words, A to Z from the top), each labelled
-    with its value as text."""
-    rows = rows.with_columns(pl.Series("shown_as", _breakdown_value_labels(rows))).sort("shown_as", descending=True)
+    """Horizontal bars, one per breakdown value (named in words, in reading order from the top), each
+    labelled with its value as text."""
+    rows = _in_reading_order(rows).reverse()  # plotly draws the first bar at the bottom
     labels = _labels(rows, unit)
     values = [0 if label == "suppressed" else v for v, label in zip(rows["value"].to_list(), labels)]
     fig = go.Figure(go.Bar(
@@ -129,7 +133,7 @@ def sparkline_svg(rows: pl.DataFrame, unit: str, width: int = 240, height: int =
 
 def breakdown_trend_figure(rows: pl.DataFrame, title: str, unit: str, height: int = 360) -> go.Figure:
     """One line per breakdown value over periods, each named at its last point (not by colour alone)."""
-    rows = rows.with_columns(pl.Series("shown_as", _breakdown_value_labels(rows))).sort("shown_as", "period")
+    rows = _in_reading_order(rows.sort("period"))
     fig = go.Figure()
     for index, (name, group) in enumerate(rows.group_by("shown_as", maintain_order=True)):
         labels = _labels(group, unit)

@@ -41,3 +41,10 @@ def value_label(breakdown: str, value: str) -> str:
     """What a reader sees for one breakdown value: its label, or the value itself where it has none
     (a mechanism id, an engagement id, the total's `all`)."""
     return BREAKDOWN_VALUE_LABELS.get(breakdown, {}).get(value, value)
+
+
+def reading_order(breakdown: str, value: str) -> tuple[int, str]:
+    """Sort key putting a breakdown's values in the label table's order (the contract's, with no
+    group and no organisation last), and values without a label after them, A to Z."""
+    labels = BREAKDOWN_VALUE_LABELS.get(breakdown, {})
+    return (list(labels).index(value) if value in labels else len(labels), value)

@@ -11,6 +11,7 @@ import polars as pl
 from markupsafe import Markup
 
 from figures.charts import breakdown_figure, trend_figure
+from figures.labels import reading_order, value_label
 from metrics.disclosure import suppression_rule
 from metrics.xlsx import BREAKDOWN_WORDS, REFERENCE_DATE_WORDS, breakdown_words, direction
 from reports.narrative import area_sentences
@@ -34,7 +35,7 @@ class Breakdown:
     label: str
     #: only the lead indicator of an area has its breakdowns charted, to keep the report readable
     chart_key: str | None
-    #: (breakdown value, row)
+    #: (breakdown value in words, row)
     rows: list[tuple[str, dict]]
 
 
@@ -173,7 +174,8 @@ def indicator_section(indicator, rows: PeriodRows, period: Period, figures: dict
     for dimension in CHARTED_BREAKDOWNS:
         if dimension not in indicator.breakdowns:
             continue
-        cells = rows.breakdown(indicator.id, period, dimension)
+        cells = sorted(rows.breakdown(indicator.id, period, dimension),
+                       key=lambda row: reading_order(dimension, row["breakdown_value"]))
         if not cells:
             continue
         label = BREAKDOWN_WORDS[dimension]
@@ -182,7 +184,8 @@ def indicator_section(indicator, rows: PeriodRows, period: Period, figures: dict
             key = f"{indicator.id}-{dimension}"
             figures[key] = breakdown_figure(pl.DataFrame(cells), f"{indicator.name} by {label}, {period}",
                                             indicator.unit)
-        breakdowns.append(Breakdown(label, key, [(row["breakdown_value"], row) for row in cells]))
+        breakdowns.append(Breakdown(label, key,
+                                    [(value_label(dimension, row["breakdown_value"]), row) for row in cells]))
     return IndicatorSection(indicator, direction(indicator.polarity), breakdown_words(indicator.breakdowns),
                             trend_key, trend, breakdowns)
 

@@ -54,19 +54,24 @@ def rows(breakdown: str, values: dict[str, float], period="2026-Q2", suppressed=
                          "suppressed": [v in suppressed for v in values]})
 
 
-def test_breakdown_bars_are_named_in_words_a_to_z_from_the_top():
-    fig = breakdown_figure(rows("org_type", {"national_ngo": 0.4, "international_ngo": 0.61, "unknown": 0.2}),
-                           "By organisation type", "ratio")
+def test_breakdown_bars_are_named_in_words_in_the_contracts_order_from_the_top():
+    fig = breakdown_figure(rows("org_type", {"unknown": 0.2, "national_ngo": 0.4, "academic": 0.3,
+                                             "international_ngo": 0.61}), "By organisation type", "ratio")
     # plotly draws the first bar at the bottom
-    assert list(fig.data[0].y) == ["Unknown (anonymous)", "National NGO", "International NGO"]
-    assert list(fig.data[0].text) == ["20.0%", "40.0%", "61.0%"]
-    assert "_" not in fig.data[0].hovertemplate
+    assert list(fig.data[0].y) == ["Unknown (anonymous)", "Academic", "National NGO", "International NGO"]
+    assert list(fig.data[0].text) == ["20.0%", "30.0%", "40.0%", "61.0%"]
+    regions = breakdown_figure(rows("region", {"none": 0.1, "WEOG": 0.2, "AG": 0.3}), "By region", "ratio")
+    assert list(regions.data[0].y) == ["No regional group", "WEOG", "African Group"]
+    ids = breakdown_figure(rows("mechanism_id", {"SR-FOE": 1.0, "CRC": 2.0}), "By mechanism", "count")
+    assert list(ids.data[0].y) == ["SR-FOE", "CRC"]
 
 
 def test_breakdown_lines_are_named_in_words():
-    frame = pl.concat([rows("modality", {"in_person": 0.3, "online": 0.5}, p) for p in ("2026-Q1", "2026-Q2")])
+    frame = pl.concat([rows("modality", {"online": 0.3 + i, "in_person": 0.5 + i}, p)
+                       for i, p in enumerate(("2026-Q2", "2026-Q1"))])
     fig = breakdown_trend_figure(frame, "By modality", "ratio")
     assert [trace.name for trace in fig.data] == ["In person", "Online"]
+    assert list(fig.data[0].x) == ["2026-Q1", "2026-Q2"] and list(fig.data[0].y) == [1.5, 0.5]
 
 
 def test_the_highest_value_label_has_room_above_it():

@@ -11,6 +11,7 @@ import pytest
 
 from report_fixture_data import RUN_ID, SECRET_ORG
 from figures.formatting import format_integer, format_value
+from figures.labels import value_label
 from metrics.disclosure import apply_disclosure
 from metrics.runs import run_table
 from reports.build import write_reports
@@ -203,3 +204,22 @@ def test_same_run_same_arguments_byte_identical(handbuilt_warehouse, tmp_path, f
     first = write_reports(handbuilt_warehouse, ["2026-Q2"], "public", fmt, tmp_path / "a", RUN_ID, 5)
     second = write_reports(handbuilt_warehouse, ["2026-Q2"], "public", fmt, tmp_path / "b", RUN_ID, 5)
     assert first[0].read_bytes() == second[0].read_bytes()
+
+
+BREAKDOWN_ROW = re.compile(r'<th scope="row" class="label">([^<]*)</th><td class="r"><span class="n" '
+                           r'data-indicator="[^"]*" data-grain="[^"]*" data-period="[^"]*" '
+                           r'data-breakdown="([^"]*)" data-breakdown-value="([^"]*)"')
+
+
+def test_breakdowns_read_in_words_and_trace_to_their_codes(reports):
+    html = reports["internal", "html"].read_text(encoding="utf-8")
+    rows = [row for row in BREAKDOWN_ROW.findall(html) if row[1] != "total"]
+    assert rows and all(label == value_label(breakdown, code) for label, breakdown, code in rows)
+    shown = {(breakdown, code): label for label, breakdown, code in rows}
+    assert shown["org_type", "community_based"] == "Community-based organisation"
+    assert shown["org_type", "national_ngo"] == "National NGO"
+    assert shown["region", "AG"] == "African Group"
+    # the charts name the same cells in words, never by code
+    chart_text = set(re.findall(r'<text[^>]*>([^<]*)</text>', html))
+    assert {"Community-based organisation", "National NGO", "African Group"} <= chart_text
+    assert not {"community_based", "national_ngo", "AG"} & chart_text
