@@ -18,6 +18,7 @@ from reports.narrative import area_sentences
 from reports.periods import Period
 from reports.source import ReportSource
 from reports.traced import traced
+from warehouse.contract import LOAD_ORDER
 
 AREAS = ("Participation", "Inclusivity", "Follow-through")
 #: periods a trend chart spans, ending with the report's period
@@ -94,8 +95,20 @@ class Report:
         return suppression_rule(self.source.threshold)
 
     def loads_in_period(self) -> pl.DataFrame:
-        loads = self.source.loads
-        return loads.filter(pl.col("finished_at").dt.date().is_between(self.period.start, self.period.end))
+        return self._finished_in_period(self.source.loads)
+
+    def record_checks_in_period(self) -> list[tuple[str, pl.DataFrame]]:
+        """Per entity (parents first), each check of the loads finished in the period: rows checked
+        and rows failing summed over those loads; a check passed if it passed in every one."""
+        checks = self._finished_in_period(self.source.record_checks).group_by("entity", "rule").agg(
+            pl.col("position").min(), pl.col("expectation").first(),
+            *(pl.col(c).sum().cast(pl.Int64) for c in ("rows_checked", "rows_failing")), pl.col("success").all(),
+        )
+        return [(entity, checks.filter(pl.col("entity") == entity).sort("position", "rule"))
+                for entity in LOAD_ORDER if entity in set(checks["entity"])]
+
+    def _finished_in_period(self, frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.filter(pl.col("finished_at").dt.date().is_between(self.period.start, self.period.end))
 
     def loads_by_entity(self) -> pl.DataFrame:
         return self.source.loads.group_by("entity").agg(

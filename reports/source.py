@@ -45,6 +45,9 @@ class ReportSource:
     indicators: tuple
     #: one row per load: file, entity, rows read/loaded/quarantined, finished_at
     loads: pl.DataFrame
+    #: one row per check of each load's validation: entity, finished_at, position, rule, expectation,
+    #: rows_checked, rows_failing, success (counts and rule names only, never a value)
+    record_checks: pl.DataFrame
     #: quarantine reasons (raw values masked) counted by entity
     quarantine: pl.DataFrame
     #: per entity: last load and newest reference date
@@ -68,13 +71,14 @@ def read_report_source(warehouse: Path, run_id: str | None, audience: str, thres
     try:
         validation, built_at = _validation_and_build_time(con, run.run_id)
         loads = _loads(con, built_at)
+        record_checks = _record_checks(con, built_at)
         quarantine = _quarantine_by_reason(con, built_at)
         freshness = _freshness(con, loads)
     finally:
         con.close()
     return ReportSource(
         run=run, validation=validation, audience=audience, threshold=threshold, table=table,
-        indicators=tuple(load_catalogue().indicators), loads=loads, quarantine=quarantine,
+        indicators=tuple(load_catalogue().indicators), loads=loads, record_checks=record_checks, quarantine=quarantine,
         freshness=freshness,
     )
 
@@ -89,6 +93,15 @@ def _loads(con: duckdb.DuckDBPyConnection, built_at: datetime) -> pl.DataFrame:
     return con.sql(
         "SELECT file, entity, rows_read, rows_loaded, rows_quarantined, finished_at "
         "FROM load_log WHERE finished_at <= ? ORDER BY finished_at, load_id", params=[built_at]
+    ).pl()
+
+
+def _record_checks(con: duckdb.DuckDBPyConnection, built_at: datetime) -> pl.DataFrame:
+    """The checks of the loads the run was built on (loads from before Agora kept them have none)."""
+    return con.sql(
+        "SELECT l.entity, l.finished_at, v.position, v.rule, v.expectation, v.element_count AS rows_checked, "
+        "v.unexpected_count AS rows_failing, v.success FROM validation_results v JOIN load_log l USING (load_id) "
+        "WHERE l.finished_at <= ? ORDER BY l.finished_at, l.load_id, v.position", params=[built_at]
     ).pl()
 
 

@@ -69,6 +69,19 @@ def indicator_rows() -> list[tuple]:
     return rows
 
 
+#: the checks kept for L1 (organisations, in 2026-Q2) and L2 (engagements, after the run was built)
+RECORD_CHECKS = [
+    ("L1", "organisations", "/data/in/organisations.csv", 0, "great_expectations",
+     "expect_column_values_to_not_be_null", "name", "organisations.name.required", True, 0, 3),
+    ("L1", "organisations", "/data/in/organisations.csv", 1, "great_expectations",
+     "expect_column_values_to_be_in_set", "country", "organisations.country.country", False, 1, 3),
+    ("L1", "organisations", "/data/in/organisations.csv", 2, "ingest", "key_unique_in_file", None,
+     "organisations.duplicate_key", False, 1, 3),
+    ("L2", "engagements", "/data/in/engagements.csv", 0, "ingest", "values_exist_in_parent", "mechanism_id",
+     "engagements.mechanism_id.exists", True, 0, 1),
+]
+
+
 def build_handbuilt_warehouse(path: Path) -> Path:
     con = connect(path)
     try:
@@ -89,6 +102,7 @@ def build_handbuilt_warehouse(path: Path) -> Path:
             ("L2", "/data/in/engagements.csv", "h2", "engagements", 1, 1, 0,
              datetime(2026, 8, 2, 10, 0), datetime(2026, 8, 2, 10, 1)),
         ])
+        con.executemany("INSERT INTO validation_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", RECORD_CHECKS)
         con.executemany("INSERT INTO quarantine VALUES ('L1', 'organisations', '/data/in/organisations.csv', ?, ?, ?)", [
             (2, [f"org_id '{SECRET_ORG[0]}' appears twice in the file"], json.dumps({"org_id": SECRET_ORG[0]})),
             (3, ["country 'XXX' is not a known ISO 3166-1 alpha-3 code"], json.dumps({"country": "XXX"})),
