@@ -397,6 +397,7 @@ def _load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, parameters: dict[s
     load_id = uuid.uuid4().hex
     with _timed(timings, "quarantine"):
         record_quarantine(con, load_id, batch.entity, batch.source, _quarantine_rows(batch, by_row))
+    with _timed(timings, "validation results"):
         _record_validation_results(con, load_id, batch, _validation_results(entity, batch, problems))
     outcome = FileOutcome(batch.source, batch.entity, batch.frame.height, valid.height, by_row.height,
                           batch.warnings, _top_reasons(by_row))
