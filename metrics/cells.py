@@ -79,10 +79,11 @@ def catalogue_measure(indicator: Indicator, population: pl.Expr | None = None,
     return Measure(indicator=indicator, population=in_population, numerator=lambda grain: in_numerator)
 
 
-def cells(frame: pl.DataFrame, reference_date: str, measures: list[Measure]) -> pl.DataFrame:
+def cells(frame: pl.DataFrame, reference_date: str, measures: list[Measure],
+          engaged: EngagedMembers | None = None) -> pl.DataFrame:
     """Every cell of every measure at every grain and breakdown, in the unit's shape:
     counts keep numerator (denominator empty), medians denominator, ratios and means both; a cell
-    exists only when its population has a member."""
+    exists only when its population has a member. Distinct counts count the `engaged` members' sets."""
     dated = frame.lazy().filter(pl.col(reference_date).is_not_null())
     found = []
     additive = [m for m in measures if m.additive]
@@ -90,7 +91,7 @@ def cells(frame: pl.DataFrame, reference_date: str, measures: list[Measure]) -> 
         found.append(_additive_cells(dated, reference_date, additive))
     aggregated = [m for m in measures if not m.additive]
     if aggregated:
-        found.append(_aggregated_cells(dated, reference_date, aggregated))
+        found.append(_aggregated_cells(dated, reference_date, aggregated, engaged))
     return pl.concat(found) if found else pl.DataFrame(schema=CELL_SCHEMA)
 
 
@@ -134,39 +135,130 @@ def _month_to(grain: str) -> pl.Expr:
     return month_index
 
 
-def _aggregated_cells(dated: pl.LazyFrame, reference_date: str, measures: list[Measure]) -> pl.DataFrame:
-    """Distinct counts and medians: grouped per grain and breakdown from the records."""
+def _aggregated_cells(dated: pl.LazyFrame, reference_date: str, measures: list[Measure],
+                      engaged: EngagedMembers | None) -> pl.DataFrame:
+    """Distinct counts from the engaged members' sets; medians grouped per grain and breakdown from the records."""
+    found = []
+    distinct = [m for m in measures if m.indicator.distinct]
+    if distinct:
+        found.extend(_distinct_counts(engaged, distinct))
     plans, shapes = [], []
-    for grain in GRAINS:
+    medians = [m for m in measures if not m.indicator.distinct]
+    for grain in GRAINS if medians else ():
         with_period = dated.with_columns(period_index=period_index(pl.col(reference_date), grain))
+        for m in medians:
+            for breakdown in m.indicator.breakdowns:
+                keys = ["period_index"] if breakdown == TOTAL else ["period_index", breakdown]
+                plans.append(_median(with_period, keys, reference_date, m))
+                shapes.append((m, grain, breakdown))
+    found.extend(_in_unit_shape(grouped, m, grain, breakdown)
+                 for grouped, (m, grain, breakdown) in zip(pl.collect_all(plans), shapes))
+    return pl.concat(found)
+
+
+def period_start(index: pl.Expr, grain: str) -> pl.Expr:
+    """The first day of the period `period_index` numbers."""
+    if grain == "year":
+        return pl.date(index, 1, 1)
+    if grain == "quarter":
+        return pl.date(index // 4, (index % 4) * 3 + 1, 1)
+    return pl.date(index // 12, index % 12 + 1, 1)
+
+
+class EngagedMembers:
+    """One row per (period, breakdown value, member) with a record there, at every grain and breakdown, for a
+    source whose records belong to members (organisations): the sets every distinct count over the source
+    needs, computed once and shared (the catalogue's distinct counts, PAR-05 and INC-05 read the same sets).
+
+    A member's own attributes (constant for the member) are joined onto a set, never part of its key: a
+    breakdown by one of them is the total set with the attribute attached. Quarters come from the month
+    sets and years from the quarter sets, and a set's key (period, breakdown value, member) is packed into
+    one integer, because hashing one integer column is many times faster than hashing several columns.
+    """
+
+    def __init__(self, frame: pl.DataFrame, reference_date: str, member: str,
+                 member_attributes: tuple[str, ...], breakdowns: tuple[str, ...]) -> None:
+        self.reference_date = reference_date
+        self.member = member
+        self.member_attributes = member_attributes
+        dated = frame.filter(pl.col(reference_date).is_not_null())
+        self._records = dated.select(period_index(pl.col(reference_date), "month").alias("period_index"), member,
+                                     *(b for b in breakdowns if b in frame.columns and b not in member_attributes))
+        self._member_count = int(self._records[member].max() or 0) + 1
+        # row i holds the attributes of member i (members are numbers from 0): gathered, not joined
+        everybody = pl.int_range(self._member_count, dtype=self._records[member].dtype, eager=True).alias(member)
+        self._by_member = everybody.to_frame().join(dated.select(member, *member_attributes).unique(member),
+                                                    on=member, how="left", maintain_order="left")
+        self._values: dict[str, pl.Series] = {}
+        self._packed: dict[tuple[str, str], pl.Series] = {}
+
+    def members(self, grain: str, breakdown: str) -> pl.DataFrame:
+        """period_index, breakdown_value (`all` for the total), the member and its attributes, one row per
+        engaged member; the reference date is the period's first day (the masks of a distinct count read
+        attributes and compare periods of the reference date, never days)."""
+        on_records = breakdown != TOTAL and breakdown not in self.member_attributes
+        key = breakdown if on_records else TOTAL
+        packed = self._packed_set(grain, key)
+        values = self._values_of(key)
+        members = packed % self._member_count
+        found = self._by_member[members].with_columns(
+            period_index=(packed // (len(values) * self._member_count)).cast(pl.Int32))
+        if on_records:
+            breakdown_value = values.gather((packed // self._member_count) % len(values))
+        elif breakdown == TOTAL:
+            breakdown_value = pl.repeat(ALL, len(packed), eager=True)
+        else:
+            breakdown_value = found[breakdown]
+        return found.with_columns(breakdown_value.alias("breakdown_value"),
+                                  period_start(pl.col("period_index"), grain).alias(self.reference_date))
+
+    def _values_of(self, breakdown: str) -> pl.Series:
+        if breakdown not in self._values:
+            self._values[breakdown] = (pl.Series([ALL]) if breakdown == TOTAL
+                                       else self._records[breakdown].unique().sort())
+        return self._values[breakdown]
+
+    def _packed_set(self, grain: str, breakdown: str) -> pl.Series:
+        if (grain, breakdown) in self._packed:
+            return self._packed[(grain, breakdown)]
+        values = self._values_of(breakdown)
+        per_period = len(values) * self._member_count
+        if (int(self._records["period_index"].max() or 0) + 1) * per_period >= 2 ** 63:
+            raise OverflowError("Too many breakdown values and members to count distinct members by packed keys.")
+        if grain == "month" and self._records.is_empty():
+            packed = pl.Series("key", [], pl.UInt64)
+        elif grain == "month":
+            code = (pl.lit(0, pl.UInt64) if breakdown == TOTAL else
+                    pl.col(breakdown).replace_strict(values, pl.int_range(len(values), dtype=pl.UInt64, eager=True)))
+            key = ((pl.col("period_index").cast(pl.UInt64) * len(values) + code) * self._member_count
+                   + pl.col(self.member).cast(pl.UInt64))
+            packed = self._records.select(key.alias("key"))["key"].unique()
+        else:
+            finer = self._packed_set("month" if grain == "quarter" else "quarter", breakdown)
+            finer_period, rest = finer // per_period, finer % per_period
+            coarser = (finer_period // 12) * 4 + (finer_period % 12) // 3 if grain == "quarter" else finer_period // 4
+            packed = (coarser * per_period + rest).unique()
+        self._packed[(grain, breakdown)] = packed
+        return packed
+
+
+def _distinct_counts(engaged: EngagedMembers, measures: list[Measure]) -> list[pl.DataFrame]:
+    """Members in each population and numerator per cell, from the engaged members' sets (a member is
+    in when its attributes pass the masks)."""
+    found = []
+    for grain in GRAINS:
         for breakdown in _breakdowns(measures):
             chosen = [m for m in measures if breakdown in m.indicator.breakdowns]
-            keys = ["period_index"] if breakdown == TOTAL else ["period_index", breakdown]
-            by_member: dict[str, list[Measure]] = {}
+            # a mask may be a literal (everybody): anded with a column it counts rows, not one literal
+            a_member = pl.col(engaged.member).is_not_null()
+            counts = {}
             for m in chosen:
-                if m.indicator.distinct:
-                    by_member.setdefault(m.indicator.distinct, []).append(m)
-                else:
-                    plans.append(_median(with_period, keys, reference_date, m))
-                    shapes.append(([m], grain, breakdown))
-            for member, counted in by_member.items():
-                plans.append(_distinct_counts(with_period, keys, member, grain, counted))
-                shapes.append((counted, grain, breakdown))
-    return pl.concat(_in_unit_shape(grouped, m, grain, breakdown)
-                     for grouped, (chosen, grain, breakdown) in zip(pl.collect_all(plans), shapes)
-                     for m in chosen)
-
-
-def _distinct_counts(with_period: pl.LazyFrame, keys: list[str], member: str, grain: str,
-                     measures: list[Measure]) -> pl.LazyFrame:
-    """Members in each population and numerator per cell: first one row per member and cell (is
-    any of its records in?), then sums; far faster than a filtered n_unique per measure."""
-    flags = {}
-    for m in measures:
-        flags[f"{m.indicator.id}|denominator"] = m.population.any()
-        flags[f"{m.indicator.id}|numerator"] = m.numerator(grain).any()
-    return (with_period.group_by(*keys, member).agg(**flags)
-            .group_by(keys).agg(pl.col(list(flags)).sum()))
+                counts[f"{m.indicator.id}|denominator"] = (a_member & m.population).sum()
+                counts[f"{m.indicator.id}|numerator"] = (a_member & m.numerator(grain)).sum()
+            grouped = (engaged.members(grain, breakdown).group_by("period_index", "breakdown_value").agg(**counts))
+            found.extend(_in_unit_shape(grouped.rename({"breakdown_value": breakdown}) if breakdown != TOTAL
+                                        else grouped, m, grain, breakdown) for m in chosen)
+    return found
 
 
 def _median(with_period: pl.LazyFrame, keys: list[str], reference_date: str, measure: Measure) -> pl.LazyFrame:

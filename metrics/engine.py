@@ -18,8 +18,8 @@ import polars as pl
 
 from agora.progress import progress
 from metrics.catalogue import Catalogue, Indicator, load_catalogue
-from metrics.cells import CELL_SCHEMA, TOTAL, Measure, catalogue_measure, cells, filter_mask
-from metrics.sources import build_sources
+from metrics.cells import CELL_SCHEMA, TOTAL, EngagedMembers, Measure, catalogue_measure, cells, filter_mask
+from metrics.sources import BREAKDOWNS, SOURCES, build_sources
 from metrics.special import COMPUTE_FUNCTIONS
 
 TABLE_COLUMNS = (
@@ -104,18 +104,31 @@ def indicator_cells(catalogue: Catalogue, sources: dict[str, pl.DataFrame], as_o
             on_their_own.append(indicator)
         else:
             passes[(indicator.source, indicator.reference_date)].append(indicator)
+    engaged: dict[tuple[str, str, str], EngagedMembers] = {}
+
+    def engaged_members(indicator: Indicator) -> EngagedMembers | None:
+        """The sets of the indicator's distinct members, built by the first indicator that needs them."""
+        if not indicator.distinct:
+            return None
+        key = (indicator.source, indicator.reference_date, indicator.distinct)
+        if key not in engaged:
+            engaged[key] = EngagedMembers(sources[indicator.source], indicator.reference_date, indicator.distinct,
+                                          SOURCES[indicator.source].member_attributes, BREAKDOWNS)
+        return engaged[key]
+
     found = []
     with progress("Computing indicators", total=len(passes) + len(on_their_own)) as bar:
         for (source, reference_date), indicators in passes.items():
             started = time.perf_counter()
             bar.describe(f"Computing {source} indicators")
-            found.append(cells(sources[source], reference_date, [_measure(i) for i in indicators]))
+            distinct = next((engaged_members(i) for i in indicators if i.distinct), None)
+            found.append(cells(sources[source], reference_date, [_measure(i) for i in indicators], distinct))
             timings[f"cells: {source} by {reference_date}"] = time.perf_counter() - started
             bar.advance()
         for indicator in on_their_own:
             started = time.perf_counter()
             bar.describe(f"Computing {indicator.id}")
-            found.append(COMPUTE_FUNCTIONS[indicator.compute].cells(indicator, sources[indicator.source], as_of))
+            found.append(COMPUTE_FUNCTIONS[indicator.compute].cells(indicator, engaged_members(indicator), as_of))
             timings[f"cells: {indicator.id} ({indicator.compute})"] = time.perf_counter() - started
             bar.advance()
     return pl.concat(found) if found else pl.DataFrame(schema=CELL_SCHEMA)

@@ -33,6 +33,8 @@ class Source:
     row: str
     date_columns: tuple[str, ...]
     columns: tuple[str, ...]
+    #: the columns that are attributes of the organisation a row belongs to (one value per org_id)
+    member_attributes: tuple[str, ...] = ()
 
 
 SOURCES: dict[str, Source] = {s.name: s for s in (
@@ -41,7 +43,8 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
            "org_id is a number standing for the organisation",
            ("contact_date", "first_contact_date"),
            ("org_id", "contact_date", "first_contact_date", *_ENGAGEMENT_SIDE, *_ORG_SIDE, "women_led",
-            "constituency_count", "budget_band")),
+            "constituency_count", "budget_band"),
+           ("first_contact_date", *_ORG_SIDE, "women_led", "constituency_count", "budget_band")),
     Source("participations", "one organisation at one engagement that started by the build date",
            ("start_date", "end_date"),
            ("org_id", "start_date", "end_date", "registered", "attended", "spoke", "participants_total",

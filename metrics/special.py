@@ -14,7 +14,7 @@ from typing import Callable
 import polars as pl
 
 from metrics.catalogue import Indicator
-from metrics.cells import ALL, CELL_SCHEMA, GRAINS, TOTAL, Measure, catalogue_measure, period_index, \
+from metrics.cells import CELL_SCHEMA, GRAINS, EngagedMembers, Measure, catalogue_measure, period_index, \
     period_index_of
 from warehouse.reference import NO_GROUP
 
@@ -22,36 +22,28 @@ REGIONAL_GROUP_COUNT = 5
 ACTED_ON = ("implemented", "partially_implemented")
 
 
-def _engaged_organisations(contacts: pl.DataFrame, grain: str, breakdown: str) -> pl.LazyFrame:
-    """One row per (period, breakdown value, organisation) with a contact there."""
-    value = pl.lit(ALL) if breakdown == TOTAL else pl.col(breakdown)
-    return contacts.lazy().select(
-        period_index=period_index(pl.col("contact_date"), grain), breakdown_value=value, org_id=pl.col("org_id"),
-    ).unique()
-
-
-def returning_organisations(indicator: Indicator, contacts: pl.DataFrame, as_of: date) -> pl.DataFrame:
+def returning_organisations(indicator: Indicator, engaged: EngagedMembers, as_of: date) -> pl.DataFrame:
     """PAR-05: of the organisations engaged in the previous period in a cell, those engaged again
     in this period in the same cell; periods up to the one containing the build date."""
-    plans = []
+    found = []
     for grain in GRAINS:
         latest = period_index_of(as_of, grain)
         for breakdown in indicator.breakdowns:
-            engaged = _engaged_organisations(contacts, grain, breakdown)
-            previously = engaged.with_columns(period_index=pl.col("period_index") + 1).filter(
+            now = engaged.members(grain, breakdown)
+            previously = now.with_columns(period_index=pl.col("period_index") + 1).filter(
                 pl.col("period_index") <= latest)
-            again = engaged.select("period_index", "breakdown_value", "org_id", engaged_again=pl.lit(True))
-            plans.append(
-                previously.join(again, on=["period_index", "breakdown_value", "org_id"], how="left")
+            again = now.with_columns(engaged_again=pl.lit(True))
+            found.append(
+                previously.join(again, on=["period_index", "breakdown_value", engaged.member], how="left")
                 .group_by("period_index", "breakdown_value")
                 .agg(denominator=pl.len(), numerator=pl.col("engaged_again").count())
                 .select(indicator_id=pl.lit(indicator.id), grain=pl.lit(grain), period_index=pl.col("period_index"),
-                        breakdown=pl.lit(breakdown), breakdown_value=pl.col("breakdown_value"),
+                        breakdown=pl.lit(breakdown), breakdown_value=pl.col("breakdown_value").cast(pl.String),
                         numerator=pl.col("numerator"), denominator=pl.col("denominator"),
                         value=pl.col("numerator") / pl.col("denominator"))
                 .cast(CELL_SCHEMA)
             )
-    return pl.concat(pl.collect_all(plans))
+    return pl.concat(found)
 
 
 def newcomer_share(indicator: Indicator) -> Measure:
@@ -64,35 +56,33 @@ def newcomer_share(indicator: Indicator) -> Measure:
     )
 
 
-def regional_balance(indicator: Indicator, contacts: pl.DataFrame, as_of: date) -> pl.DataFrame:
+def regional_balance(indicator: Indicator, engaged: EngagedMembers, as_of: date) -> pl.DataFrame:
     """INC-05: normalised Shannon entropy of the engaged organisations' UN regional groups
     (organisations from a State in no group left out; one group only gives 0.0)."""
-    in_a_group = contacts.filter(pl.col("region") != NO_GROUP)
-    plans = []
+    in_a_group = pl.col("region") != NO_GROUP
+    found = []
     for grain in GRAINS:
         for breakdown in indicator.breakdowns:
-            value = pl.lit(ALL) if breakdown == TOTAL else pl.col(breakdown)
-            per_group = (in_a_group.lazy()
-                         .select(period_index=period_index(pl.col("contact_date"), grain), breakdown_value=value,
-                                 group=pl.col("region"), org_id=pl.col("org_id"))
-                         .unique()
-                         .group_by("period_index", "breakdown_value", "group").agg(members=pl.len()))
+            per_group = (engaged.members(grain, breakdown).filter(in_a_group)
+                         .group_by("period_index", "breakdown_value", pl.col("region").alias("group"))
+                         .agg(members=pl.len()))
             share = pl.col("members") / pl.col("members").sum().over("period_index", "breakdown_value")
-            plans.append(
-                per_group.with_columns(share=share)
-                .group_by("period_index", "breakdown_value")
-                .agg(denominator=pl.col("members").sum(),
-                     # summed in group order: the same data always gives the same last digit
-                     entropy=-(pl.col("share") * pl.col("share").log()).sort_by(pl.col("group")).sum())
+            found.append(
+                per_group.with_columns(term=-share * share.log())
+                # summed in group order (an order a query optimiser cannot drop): the same data always
+                # gives the same last digit
+                .sort("period_index", "breakdown_value", "group")
+                .group_by("period_index", "breakdown_value", maintain_order=True)
+                .agg(denominator=pl.col("members").sum(), entropy=pl.col("term").sum())
                 .select(indicator_id=pl.lit(indicator.id), grain=pl.lit(grain), period_index=pl.col("period_index"),
-                        breakdown=pl.lit(breakdown), breakdown_value=pl.col("breakdown_value"),
+                        breakdown=pl.lit(breakdown), breakdown_value=pl.col("breakdown_value").cast(pl.String),
                         numerator=pl.lit(None, pl.Int64), denominator=pl.col("denominator"),
                         # abs(): a single group gives -0.0, which would print as "-0.0"; clip(): five equal
                         # groups give 1.0000000000000002 in floating point, which the output checks refuse
                         value=(pl.col("entropy") / math.log(REGIONAL_GROUP_COUNT)).abs().clip(0.0, 1.0))
                 .cast(CELL_SCHEMA)
             )
-    return pl.concat(pl.collect_all(plans))
+    return pl.concat(found)
 
 
 def latest_follow_up_status(indicator: Indicator) -> Measure:
@@ -110,7 +100,8 @@ class ComputeFunction:
     #: a measure computed with the common shapes of its source (in the same pass) ...
     measure: Callable[[Indicator], Measure] | None = None
     #: ... or its cells computed on their own
-    cells: Callable[[Indicator, pl.DataFrame, date], pl.DataFrame] | None = None
+    #: (over the sets of engaged organisations the distinct counts share)
+    cells: Callable[[Indicator, EngagedMembers, date], pl.DataFrame] | None = None
 
 
 COMPUTE_FUNCTIONS: dict[str, ComputeFunction] = {
