@@ -17,7 +17,7 @@ from ingest_records import KNOWN_INDICATORS, write_valid_folder
 from warehouse.contract import ENTITIES
 from warehouse.ingest import ingest_paths
 
-TABLES = (*ENTITIES, "load_log", "quarantine")
+TABLES = (*ENTITIES, "load_log", "quarantine", "validation_results")
 
 # Loads the generated files into the warehouse in a child process, which the test kills.
 CHILD = """
