@@ -84,9 +84,11 @@ def trend_figure(rows: pl.DataFrame, title: str, unit: str, height: int = 320) -
     return fig
 
 
-def breakdown_figure(rows: pl.DataFrame, title: str, unit: str, height: int = 320) -> go.Figure:
+def breakdown_figure(rows: pl.DataFrame, title: str, unit: str, height: int = 320,
+                     width: int | None = None) -> go.Figure:
     """Horizontal bars, one per breakdown value (named in words, in reading order from the top), each
-    labelled with its value as text."""
+    labelled with its value as text. A `width` (pixels) draws it narrower than its container would,
+    so its text stays readable when a page scales it down into a narrow column."""
     rows = _in_reading_order(rows).reverse()  # plotly draws the first bar at the bottom
     labels = _labels(rows, unit)
     values = [0 if label == "suppressed" else v for v, label in zip(rows["value"].to_list(), labels)]
@@ -96,6 +98,7 @@ def breakdown_figure(rows: pl.DataFrame, title: str, unit: str, height: int = 32
         hovertemplate="%{y}: %{text}<extra></extra>",
     ))
     fig = _layout(fig, title, unit, max(height, 40 + 26 * rows.height))
+    fig.update_layout(width=width)
     fig.update_xaxes(tickformat=".0%" if unit == "ratio" else ",", gridcolor="#e5e5e5", range=_value_range(values))
     fig.update_yaxes(tickformat=None)
     return fig

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 
 from agora.errors import AgoraError
 
-#: width every chart is drawn at; the page scales the SVG through its viewBox
+#: width a chart is drawn at unless its layout sets one; the page scales the SVG through its viewBox
 SVG_WIDTH = 640
 _PLOTLY_UID = re.compile(r'id="defs-([0-9a-f]+)"')
 
@@ -81,7 +81,7 @@ class _Renderer:
     def render(self, figures: list[go.Figure], width: int) -> list[bytes]:
         async def all_figures():
             return await asyncio.gather(*[
-                self._kaleido.calc_fig(fig, opts={"format": "svg", "width": width,
+                self._kaleido.calc_fig(fig, opts={"format": "svg", "width": fig.layout.width or width,
                                                   "height": fig.layout.height or 320})
                 for fig in figures
             ])

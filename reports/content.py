@@ -25,6 +25,9 @@ AREAS = ("Participation", "Inclusivity", "Follow-through")
 TREND_PERIODS = 8
 #: the breakdowns each indicator section tabulates for the period
 CHARTED_BREAKDOWNS = ("region", "org_type", "mechanism_kind")
+#: pixels a breakdown chart is drawn at: it shares the width with its table, and drawn as wide as a
+#: trend its text would shrink to unreadable when scaled into that column
+BREAKDOWN_CHART_WIDTH = 500
 STATUS_WORDS = {"met": "Met", "not_met": "Not met", "no_target": "No target"}
 #: how a catalogue population names a window before the as-of date
 _WINDOW = re.compile(r"(?:build date minus (\d+) days|at least (\d+) days before the build date)")
@@ -196,7 +199,7 @@ def indicator_section(indicator, rows: PeriodRows, period: Period, figures: dict
         if chart_breakdowns:
             key = f"{indicator.id}-{dimension}"
             figures[key] = breakdown_figure(pl.DataFrame(cells), f"{indicator.name} by {label}, {period}",
-                                            indicator.unit)
+                                            indicator.unit, width=BREAKDOWN_CHART_WIDTH)
         breakdowns.append(Breakdown(label, key,
                                     [(value_label(dimension, row["breakdown_value"]), row) for row in cells]))
     return IndicatorSection(indicator, direction(indicator.polarity), breakdown_words(indicator.breakdowns),

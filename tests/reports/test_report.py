@@ -223,3 +223,7 @@ def test_breakdowns_read_in_words_and_trace_to_their_codes(reports):
     chart_text = set(re.findall(r'<text[^>]*>([^<]*)</text>', html))
     assert {"Community-based organisation", "National NGO", "African Group"} <= chart_text
     assert not {"community_based", "national_ngo", "AG"} & chart_text
+    # a breakdown chart is drawn narrower than a trend, as it shares its row with a table
+    widths = dict(re.findall(r'<figure class="chart" title="[^"]* (by [^"]*|last \d+ quarters)">'
+                             r'<svg[^>]* width="(\d+)"', html))
+    assert widths["by UN regional group"] == "500" and widths["last 8 quarters"] == "640"
