@@ -123,3 +123,20 @@ def test_a_version_1_warehouse_opens_and_gains_the_results_table(tmp_path: Path)
     write_csv(tmp_path / "mechanisms.csv", [VALID_ROWS["mechanisms"]])
     ingest_paths(path, [tmp_path / "mechanisms.csv"], None, KNOWN_INDICATORS)
     assert _results(path, "mechanisms")["mechanisms.kind.in_set"][3:] == (True, 0, 1)
+
+
+def test_an_importers_own_check_is_kept_after_the_contracts(tmp_path: Path):
+    import polars as pl
+
+    from warehouse.coerce import PROBLEM_SCHEMA
+    from warehouse.ingest import as_batch, ingest_batches
+
+    frame = pl.DataFrame([VALID_ROWS["mechanisms"], {**VALID_ROWS["mechanisms"], "mechanism_id": "M2"}])
+    given = pl.DataFrame([{"row": 1, "seq": 0, "column": "name", "rule": "importer.name.matched",
+                           "reason": "the name matches no mechanism"}], schema=PROBLEM_SCHEMA)
+    ingest_batches(tmp_path / "w.duckdb", [as_batch("mechanisms", "import", frame, given_problems=given)],
+                   KNOWN_INDICATORS)
+    found = _results(tmp_path / "w.duckdb", "mechanisms")
+    assert list(found)[-1] == "importer.name.matched"
+    assert found["importer.name.matched"] == ("importer", "importer_check", "name", False, 1, 2)
+    assert sum(r[4] for r in found.values()) == 1
