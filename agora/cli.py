@@ -96,7 +96,7 @@ def cmd_serve(agora: Agora, args) -> int:
 
 
 def cmd_demo(agora: Agora, args) -> int:
-    agora.demo(scale=args.scale, out=args.out, serve=not args.no_serve)
+    agora.demo(scale=args.scale, out=args.out, serve=not args.no_serve, on_step=print)
     return 0
 
 

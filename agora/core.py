@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 from agora.config import Settings
 
@@ -98,10 +99,15 @@ class Agora:
         serve(self.settings.snapshot, host=host or self.settings.host, port=port or self.settings.port,
               workers=workers, audience=audience, threshold=self.settings.small_cell_threshold)
 
-    def demo(self, scale: int, out: Path, seed: int = 7, serve: bool = True) -> None:
-        """Generate demo data, ingest it, build indicators, and serve the dashboard."""
-        self.generate(out, scale=scale, seed=seed)
-        self.ingest([out])
-        self.build()
+    def demo(self, scale: int, out: Path, seed: int = 7, serve: bool = True,
+             on_step: Callable[[str], None] = lambda text: None) -> None:
+        """Generate demo data, ingest it, build indicators, and serve the dashboard.
+
+        `on_step` receives each step's one-screen summary as it finishes (the CLI prints it)."""
+        on_step(f"Generating {scale:,} demo participations (seed {seed}) into {out}/ ...")
+        counts = self.generate(out, scale=scale, seed=seed)
+        on_step("\n".join(f"  {entity:16} {rows:>10,}" for entity, rows in counts.items()))
+        on_step(self.ingest([out]).render())
+        on_step(self.build().render())
         if serve:
             self.serve()
