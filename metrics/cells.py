@@ -170,8 +170,8 @@ class EngagedMembers:
     source whose records belong to members (organisations): the sets every distinct count over the source
     needs, computed once and shared (the catalogue's distinct counts, PAR-05 and INC-05 read the same sets).
 
-    A member's own attributes (constant for the member) are joined onto a set, never part of its key: a
-    breakdown by one of them is the total set with the attribute attached. Quarters come from the month
+    A member's own attributes (constant for the member) are never part of a set's key: a breakdown by one
+    of them is the total set with the attribute gathered by member number. Quarters come from the month
     sets and years from the quarter sets, and a set's key (period, breakdown value, member) is packed into
     one integer, because hashing one integer column is many times faster than hashing several columns.
     """
@@ -185,32 +185,42 @@ class EngagedMembers:
         self._records = dated.select(period_index(pl.col(reference_date), "month").alias("period_index"), member,
                                      *(b for b in breakdowns if b in frame.columns and b not in member_attributes))
         self._member_count = int(self._records[member].max() or 0) + 1
-        # row i holds the attributes of member i (members are numbers from 0): gathered, not joined
         everybody = pl.int_range(self._member_count, dtype=self._records[member].dtype, eager=True).alias(member)
-        self._by_member = everybody.to_frame().join(dated.select(member, *member_attributes).unique(member),
+        #: row i holds the attributes of member i (members are numbers from 0): gathered, never joined
+        self.attributes = everybody.to_frame().join(dated.select(member, *member_attributes).unique(member),
                                                     on=member, how="left", maintain_order="left")
         self._values: dict[str, pl.Series] = {}
         self._packed: dict[tuple[str, str], pl.Series] = {}
 
     def members(self, grain: str, breakdown: str) -> pl.DataFrame:
-        """period_index, breakdown_value (`all` for the total), the member and its attributes, one row per
-        engaged member; the reference date is the period's first day (the masks of a distinct count read
-        attributes and compare periods of the reference date, never days)."""
-        on_records = breakdown != TOTAL and breakdown not in self.member_attributes
-        key = breakdown if on_records else TOTAL
-        packed = self._packed_set(grain, key)
+        """period_index, breakdown_value (`all` for the total) and the member: one row per engaged member."""
+        key = self._set_of(breakdown)
+        return self._unpacked(self._packed_set(grain, key), key, breakdown)
+
+    def engaged_again(self, grain: str, breakdown: str) -> pl.DataFrame:
+        """For each member engaged in a period and cell: the next period_index, the breakdown_value, the
+        member, and whether it is engaged in that next period in the same cell (`engaged_again`)."""
+        key = self._set_of(breakdown)
+        engaged = self._packed_set(grain, key)
+        next_period = engaged + len(self._values_of(key)) * self._member_count
+        return self._unpacked(next_period, key, breakdown).with_columns(
+            engaged_again=next_period.is_in(engaged))
+
+    def _set_of(self, breakdown: str) -> str:
+        """The set a breakdown reads: its own for a breakdown of the records, the total one otherwise."""
+        return breakdown if breakdown != TOTAL and breakdown not in self.member_attributes else TOTAL
+
+    def _unpacked(self, packed: pl.Series, key: str, breakdown: str) -> pl.DataFrame:
         values = self._values_of(key)
-        members = packed % self._member_count
-        found = self._by_member[members].with_columns(
-            period_index=(packed // (len(values) * self._member_count)).cast(pl.Int32))
-        if on_records:
-            breakdown_value = values.gather((packed // self._member_count) % len(values))
-        elif breakdown == TOTAL:
+        members = (packed % self._member_count).cast(self.attributes[self.member].dtype).alias(self.member)
+        if breakdown == TOTAL:
             breakdown_value = pl.repeat(ALL, len(packed), eager=True)
+        elif key == TOTAL:
+            breakdown_value = self.attributes[breakdown].gather(members)
         else:
-            breakdown_value = found[breakdown]
-        return found.with_columns(breakdown_value.alias("breakdown_value"),
-                                  period_start(pl.col("period_index"), grain).alias(self.reference_date))
+            breakdown_value = values.gather((packed // self._member_count) % len(values))
+        return pl.DataFrame([(packed // (len(values) * self._member_count)).cast(pl.Int32).alias("period_index"),
+                             breakdown_value.alias("breakdown_value"), members])
 
     def _values_of(self, breakdown: str) -> pl.Series:
         if breakdown not in self._values:
@@ -223,7 +233,8 @@ class EngagedMembers:
             return self._packed[(grain, breakdown)]
         values = self._values_of(breakdown)
         per_period = len(values) * self._member_count
-        if (int(self._records["period_index"].max() or 0) + 1) * per_period >= 2 ** 63:
+        # room for the period after the last one too (PAR-05 looks one period ahead)
+        if (int(self._records["period_index"].max() or 0) + 2) * per_period >= 2 ** 63:
             raise OverflowError("Too many breakdown values and members to count distinct members by packed keys.")
         if grain == "month" and self._records.is_empty():
             packed = pl.Series("key", [], pl.UInt64)
@@ -243,19 +254,33 @@ class EngagedMembers:
 
 
 def _distinct_counts(engaged: EngagedMembers, measures: list[Measure]) -> list[pl.DataFrame]:
-    """Members in each population and numerator per cell, from the engaged members' sets (a member is
-    in when its attributes pass the masks)."""
+    """Members in each population and numerator per cell, from the engaged members' sets. A mask that reads
+    the members' attributes only is evaluated once per member and gathered; one that reads the reference
+    date is evaluated on the set, the date being the period's first day (masks of a distinct count compare
+    periods of the reference date, never days)."""
+    # a mask may be a literal (everybody): anded with a column it is one value per row
+    a_member = pl.col(engaged.member).is_not_null()
     found = []
     for grain in GRAINS:
+        masks = {}
+        for m in measures:
+            masks[f"{m.indicator.id}|denominator"] = a_member & m.population
+            masks[f"{m.indicator.id}|numerator"] = a_member & m.numerator(grain)
+        dated = {name: mask for name, mask in masks.items() if engaged.reference_date in mask.meta.root_names()}
+        by_member = engaged.attributes.select(**{name: mask for name, mask in masks.items() if name not in dated})
+        read_by_dated = sorted({c for mask in dated.values() for c in mask.meta.root_names()}
+                               - {engaged.reference_date, engaged.member})
         for breakdown in _breakdowns(measures):
             chosen = [m for m in measures if breakdown in m.indicator.breakdowns]
-            # a mask may be a literal (everybody): anded with a column it counts rows, not one literal
-            a_member = pl.col(engaged.member).is_not_null()
-            counts = {}
-            for m in chosen:
-                counts[f"{m.indicator.id}|denominator"] = (a_member & m.population).sum()
-                counts[f"{m.indicator.id}|numerator"] = (a_member & m.numerator(grain)).sum()
-            grouped = (engaged.members(grain, breakdown).group_by("period_index", "breakdown_value").agg(**counts))
+            members = engaged.members(grain, breakdown)
+            ids = members[engaged.member]
+            flagged = members.hstack(by_member.select(pl.all().gather(ids)))
+            if dated:
+                flagged = flagged.hstack(engaged.attributes.select(pl.col(read_by_dated).gather(ids))).with_columns(
+                    period_start(pl.col("period_index"), grain).alias(engaged.reference_date)
+                ).with_columns(**dated)
+            counted = [f"{m.indicator.id}|{part}" for m in chosen for part in ("denominator", "numerator")]
+            grouped = flagged.group_by("period_index", "breakdown_value").agg(pl.col(counted).sum())
             found.extend(_in_unit_shape(grouped.rename({"breakdown_value": breakdown}) if breakdown != TOTAL
                                         else grouped, m, grain, breakdown) for m in chosen)
     return found

@@ -29,14 +29,10 @@ def returning_organisations(indicator: Indicator, engaged: EngagedMembers, as_of
     for grain in GRAINS:
         latest = period_index_of(as_of, grain)
         for breakdown in indicator.breakdowns:
-            now = engaged.members(grain, breakdown)
-            previously = now.with_columns(period_index=pl.col("period_index") + 1).filter(
-                pl.col("period_index") <= latest)
-            again = now.with_columns(engaged_again=pl.lit(True))
             found.append(
-                previously.join(again, on=["period_index", "breakdown_value", engaged.member], how="left")
+                engaged.engaged_again(grain, breakdown).filter(pl.col("period_index") <= latest)
                 .group_by("period_index", "breakdown_value")
-                .agg(denominator=pl.len(), numerator=pl.col("engaged_again").count())
+                .agg(denominator=pl.len(), numerator=pl.col("engaged_again").sum())
                 .select(indicator_id=pl.lit(indicator.id), grain=pl.lit(grain), period_index=pl.col("period_index"),
                         breakdown=pl.lit(breakdown), breakdown_value=pl.col("breakdown_value").cast(pl.String),
                         numerator=pl.col("numerator"), denominator=pl.col("denominator"),
@@ -63,7 +59,9 @@ def regional_balance(indicator: Indicator, engaged: EngagedMembers, as_of: date)
     found = []
     for grain in GRAINS:
         for breakdown in indicator.breakdowns:
-            per_group = (engaged.members(grain, breakdown).filter(in_a_group)
+            members = engaged.members(grain, breakdown)
+            per_group = (members.with_columns(region=engaged.attributes["region"].gather(members[engaged.member]))
+                         .filter(in_a_group)
                          .group_by("period_index", "breakdown_value", pl.col("region").alias("group"))
                          .agg(members=pl.len()))
             share = pl.col("members") / pl.col("members").sum().over("period_index", "breakdown_value")
