@@ -31,9 +31,24 @@ def _suite_document() -> dict:
     return json.loads(SUITE_PATH.read_text(encoding="utf-8"))
 
 
+@cache
+def _suite_columns() -> tuple[str, ...]:
+    """The columns the suite's expectations (and their row conditions) read."""
+    named = set(_ROW_LABEL)
+    for expectation in _suite_document()["expectations"]:
+        kwargs = expectation["kwargs"]
+        named.update(kwargs.get(key) for key in ("column", "column_A", "column_B") if key in kwargs)
+        named.update(kwargs.get("column_list", ()))
+        if "row_condition" in kwargs:
+            named.add(kwargs["row_condition"]["column"]["name"])
+    return tuple(sorted(named))
+
+
 def _with_check_columns(table: pl.DataFrame) -> pl.DataFrame:
+    """The table narrowed to what the suite reads (the rest would only be copied to pandas), with
+    period_has_total."""
     has_total = (pl.col("breakdown") == "total").any().over("indicator_id", "grain", "period")
-    return table.with_columns(period_has_total=has_total)
+    return table.with_columns(period_has_total=has_total).select(_suite_columns())
 
 
 def check_indicator_table(table: pl.DataFrame, catalogue_indicators: frozenset[str],
