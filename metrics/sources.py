@@ -147,7 +147,8 @@ class WarehouseRecords:
         return self._with_engagement_and_org(records)
 
     def contact_records(self, participations: pl.DataFrame) -> pl.DataFrame:
-        """One row per distinct (organisation, date, engagement attributes) contact."""
+        """One row per contact: an attended participation or a submission with an organisation. Repeated
+        contacts are kept: every indicator over contacts counts distinct organisations."""
         attended = participations.filter(pl.col("attended")).select(
             "org_id", "engagement_id", contact_date=pl.col("start_date"))
         submitted = self.submissions.filter(pl.col("org_id").is_not_null()).select(
@@ -158,7 +159,7 @@ class WarehouseRecords:
             # a number stands for the organisation: only its distinctness counts, and numbers
             # group far faster than text
             org_number=pl.int_range(pl.len(), dtype=pl.UInt32))
-        return (contacts.drop("engagement_id").unique()
+        return (contacts.drop("engagement_id")
                 .join(org_attributes, on="org_id", how="left")
                 .drop("org_id").rename({"org_number": "org_id"})
                 .with_columns(first_contact_date=pl.col("contact_date").min().over("org_id")))
