@@ -268,18 +268,19 @@ def _distinct_counts(engaged: EngagedMembers, measures: list[Measure]) -> list[p
             masks[f"{m.indicator.id}|numerator"] = a_member & m.numerator(grain)
         dated = {name: mask for name, mask in masks.items() if engaged.reference_date in mask.meta.root_names()}
         by_member = engaged.attributes.select(**{name: mask for name, mask in masks.items() if name not in dated})
-        read_by_dated = sorted({c for mask in dated.values() for c in mask.meta.root_names()}
-                               - {engaged.reference_date, engaged.member})
         for breakdown in _breakdowns(measures):
             chosen = [m for m in measures if breakdown in m.indicator.breakdowns]
+            counted = [f"{m.indicator.id}|{part}" for m in chosen for part in ("denominator", "numerator")]
+            on_the_set = {name: dated[name] for name in counted if name in dated}
             members = engaged.members(grain, breakdown)
             ids = members[engaged.member]
-            flagged = members.hstack(by_member.select(pl.all().gather(ids)))
-            if dated:
-                flagged = flagged.hstack(engaged.attributes.select(pl.col(read_by_dated).gather(ids))).with_columns(
+            flagged = members.hstack(by_member.select(pl.col([n for n in counted if n not in dated]).gather(ids)))
+            if on_the_set:
+                read = sorted({c for mask in on_the_set.values() for c in mask.meta.root_names()}
+                              - {engaged.reference_date, engaged.member})
+                flagged = flagged.hstack(engaged.attributes.select(pl.col(read).gather(ids))).with_columns(
                     period_start(pl.col("period_index"), grain).alias(engaged.reference_date)
-                ).with_columns(**dated)
-            counted = [f"{m.indicator.id}|{part}" for m in chosen for part in ("denominator", "numerator")]
+                ).with_columns(**on_the_set)
             grouped = flagged.group_by("period_index", "breakdown_value").agg(pl.col(counted).sum())
             found.extend(_in_unit_shape(grouped.rename({"breakdown_value": breakdown}) if breakdown != TOTAL
                                         else grouped, m, grain, breakdown) for m in chosen)
