@@ -32,6 +32,20 @@ def build_in_child(warehouse: str, as_of: date) -> int:
     return build_run(warehouse, as_of).rows
 
 
+def build_steps(warehouse: str) -> str:
+    """Where the time of the latest build went, step by step (as `agora build` records it)."""
+    import json
+
+    import duckdb
+
+    con = duckdb.connect(warehouse, read_only=True)
+    try:
+        timings = json.loads(con.sql("SELECT timings FROM runs ORDER BY built_at DESC LIMIT 1").fetchall()[0][0])
+    finally:
+        con.close()
+    return "\n".join(f"    {step:45} {seconds:7.2f} s" for step, seconds in timings.items())
+
+
 def pandas_in_child(warehouse: str, as_of: date) -> int:
     from bench.baseline_pandas import indicator_table_pandas, warehouse_tables
 
@@ -55,6 +69,7 @@ def main() -> None:
     print(report_line("engine", engine, participations, baseline=sql))
     build = measure(build_in_child, warehouse, as_of)
     print(report_line("build", build, participations, baseline=sql))
+    print(build_steps(str(warehouse)))
     if not skip.skip_pandas:
         pandas = measure(pandas_in_child, warehouse, as_of)
         print(report_line("pandas", pandas, participations, baseline=sql))
