@@ -141,7 +141,7 @@ def indicator_table_pandas(tables: dict[str, pd.DataFrame], as_of: date) -> pd.D
     submissions = submissions.merge(engagements[eng_columns], on="engagement_id").merge(
         organisations[org_columns], on="org_id", how="left")
     submissions["ref_date"] = submissions["received_on"]
-    submissions[["region", "org_type"]] = submissions[["region", "org_type"]].fillna("unknown")
+    submissions[["region", "org_type"]] = submissions[["region", "org_type"]].astype(object).fillna("unknown")
     acknowledged = submissions["acknowledged_on"].where(submissions["acknowledged_on"] <= build_date)
     submissions["days_to_acknowledge"] = days_between(submissions["received_on"], acknowledged)
 

@@ -204,7 +204,7 @@ class EngagedMembers:
         engaged = self._packed_set(grain, key)
         next_period = engaged + len(self._values_of(key)) * self._member_count
         return self._unpacked(next_period, key, breakdown).with_columns(
-            engaged_again=next_period.is_in(engaged))
+            engaged_again=next_period.is_in(engaged.implode()))
 
     def _set_of(self, breakdown: str) -> str:
         """The set a breakdown reads: its own for a breakdown of the records, the total one otherwise."""
