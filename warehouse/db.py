@@ -73,11 +73,18 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
         if not path.exists():
             raise WarehouseError(f"There is no warehouse at {path}. Run `agora ingest` first.")
         con = duckdb.connect(str(path), read_only=True)
-        if schema_version(con) > latest_schema_version():
+        version = schema_version(con)
+        if version > latest_schema_version():
             con.close()
             raise WarehouseError(
                 f"The warehouse {path} was written by a newer Agora; upgrade Agora to read it."
             )
+        if version < latest_schema_version():
+            # A reader of a warehouse written by an older Agora (a report right after an upgrade) would
+            # otherwise meet missing tables: migrations only add, so upgrade it in place first.
+            con.close()
+            connect(path).close()
+            con = duckdb.connect(str(path), read_only=True)
         return con
     try:
         con = duckdb.connect(str(path))

@@ -39,3 +39,17 @@ def test_reading_a_missing_warehouse_says_what_to_do_and_creates_nothing(tmp_pat
     with pytest.raises(WarehouseError, match=r"There is no warehouse at .*Run `agora ingest` first"):
         connect(tmp_path / "missing.duckdb", read_only=True)
     assert not (tmp_path / "missing.duckdb").exists()
+
+
+def test_a_reader_of_a_warehouse_from_an_older_agora_upgrades_it_first(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    connect(path).close()
+    with duckdb.connect(str(path)) as con:
+        con.execute("DROP TABLE validation_results")
+        con.execute("DELETE FROM schema_migrations WHERE version > 1")
+    con = connect(path, read_only=True)
+    try:
+        assert con.sql("SELECT max(version) FROM schema_migrations").fetchall() == [(latest_schema_version(),)]
+        assert con.sql("SELECT count(*) FROM validation_results").fetchall() == [(0,)]
+    finally:
+        con.close()
