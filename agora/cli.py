@@ -19,11 +19,16 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date of the form YYYY-MM-DD") from None
 
 
-def _print_frame(frame) -> None:
-    import polars as pl
-
-    with pl.Config(tbl_rows=50, tbl_cols=20, fmt_str_lengths=60, tbl_hide_dataframe_shape=True):
-        print(frame)
+def _print_table(rows: list[tuple], headers: tuple[str, ...], empty: str) -> None:
+    """A plain aligned table, readable in any terminal and in a log file."""
+    if not rows:
+        print(empty)
+        return
+    cells = [headers] + [tuple("" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in row)
+                         for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    for row in cells:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
 
 
 def cmd_ingest(agora: Agora, args) -> int:
@@ -36,7 +41,14 @@ def cmd_ingest(agora: Agora, args) -> int:
 
 
 def cmd_loads(agora: Agora, args) -> int:
-    _print_frame(agora.loads())
+    loads = agora.loads()
+    _print_table(
+        [(f"{row['finished_at']:%Y-%m-%d %H:%M:%S}", row["entity"], row["file"], row["rows_read"],
+          row["rows_loaded"], row["rows_quarantined"], "; ".join(row["warnings"]))
+         for row in loads.iter_rows(named=True)],
+        ("finished", "entity", "file", "read", "loaded", "quarantined", "warnings"),
+        empty="No loads yet: run `agora ingest`.",
+    )
     return 0
 
 
@@ -45,7 +57,12 @@ def cmd_quarantine(agora: Agora, args) -> int:
     if args.out:
         print(f"Wrote {rows.height} quarantined row(s) to {args.out}")
     else:
-        _print_frame(rows)
+        _print_table(
+            [(row["entity"], row["file"], row["row_number"], "; ".join(row["reasons"]))
+             for row in rows.iter_rows(named=True)],
+            ("entity", "file", "row", "reasons"),
+            empty="No row is in quarantine.",
+        )
     return 0
 
 
@@ -182,6 +199,10 @@ def main(argv: list[str] | None = None) -> int:
     except AgoraError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader (`| head`) stopped reading: nothing is wrong with the command itself.
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("Interrupted; the warehouse is unchanged by the unfinished step.", file=sys.stderr)
         return 130
