@@ -1,3 +1,3 @@
 """Agora: monitoring and evaluation of how UN human-rights mechanisms engage civil society."""
 
-__version__ = "0.1.0"
+from foundation import __version__  # noqa: F401  (the version is declared once, on the floor)

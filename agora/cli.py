@@ -7,9 +7,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from agora.config import Settings
+from foundation.settings import Settings
 from agora.core import Agora
-from agora.errors import AgoraError
+from foundation.errors import AgoraError
 
 
 def _iso_date(text: str) -> date:

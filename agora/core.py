@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from agora.config import Settings
+from foundation.settings import Settings
 
 
 class Agora:

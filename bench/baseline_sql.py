@@ -409,7 +409,7 @@ def indicator_table_sql(con: duckdb.DuckDBPyConnection, as_of: date) -> pl.DataF
 
 def prepared_warehouse(scale: int, seed: int, folder: Path) -> Path:
     """A warehouse holding the generated dataset at `scale` (made once per folder and scale)."""
-    from agora.config import Settings
+    from foundation.settings import Settings
     from agora.core import Agora
 
     warehouse = folder / f"baseline-{scale}-{seed}.duckdb"

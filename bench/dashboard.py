@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from agora.config import Settings
+from foundation.settings import Settings
 from agora.core import Agora
 from bench.baseline_sql import benchmark_arguments, participation_count, prepared_warehouse
 

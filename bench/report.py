@@ -49,7 +49,7 @@ def measured(kind: str, warehouse: Path, out: Path) -> tuple[float, float, float
 
 
 def built_warehouse(folder: Path, scale: int) -> Path:
-    from agora.config import Settings
+    from foundation.settings import Settings
     from agora.core import Agora
 
     agora = Agora(Settings(warehouse=folder / "agora.duckdb"))

@@ -7,8 +7,8 @@ from pathlib import Path
 import dash
 from dash import Dash, dcc, html
 
-from agora.config import SMALL_CELL_THRESHOLD
-from agora.errors import AgoraError
+from foundation.settings import SMALL_CELL_THRESHOLD
+from foundation.errors import AgoraError
 from dashboards.components import current
 from figures.formatting import format_integer
 from metrics.disclosure import AUDIENCES

@@ -7,16 +7,16 @@ import dash_ag_grid as dag
 from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, html
 from flask import current_app
 
-from dashboards.data import GRAINS, Published, published
+from dashboards.data import Published, published
 from dashboards.view import View, mechanism_options, resolve_view
 from figures.charts import FONT
+from foundation.vocabulary import GRAIN_LABELS, GRAINS
 from figures.labels import KIND_LABELS
 from warehouse.contract import MECHANISM_KINDS
 
 NO_INDICATORS = "No indicators yet: run `agora build`, then reload this page."
 NO_SNAPSHOT = ("Nothing has been published yet: run `agora ingest` and `agora build`; the dashboard "
                "shows the result on the next reload, no restart needed.")
-GRAIN_LABELS = {"year": "Year", "quarter": "Quarter", "month": "Month"}
 BREAKDOWN_LABELS = {
     "total": "All records", "mechanism_kind": "Mechanism kind", "mechanism_id": "Mechanism",
     "engagement_kind": "Engagement kind", "modality": "Modality", "region": "UN regional group",

@@ -15,10 +15,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from foundation.vocabulary import AREAS, GRAINS  # noqa: F401  (the pages import them from here)
 from metrics.disclosure import apply_disclosure
 
-GRAINS = ("year", "quarter", "month")
-AREAS = ("Participation", "Inclusivity", "Follow-through")
 #: figures kept per snapshot before the cache starts afresh
 MAX_DRAWN = 4000
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 
-from agora.config import SMALL_CELL_THRESHOLD
+from foundation.settings import SMALL_CELL_THRESHOLD
 
 THREADS_PER_WORKER = 8
 

@@ -6,7 +6,7 @@ Configured like the CLI: $AGORA_WAREHOUSE (the snapshot beside it) and $AGORA_AU
 
 import os
 
-from agora.config import Settings
+from foundation.settings import Settings
 from dashboards.app import create_app
 
 _settings = Settings()

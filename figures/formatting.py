@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-SUPPRESSED = "suppressed"
+from foundation.vocabulary import SUPPRESSED, UNITS
 
 
 def format_value(value: float | None, unit: str, suppressed: bool = False) -> str:
-    """Counts `2,751`; ratios `73.2%`; means and medians `15.3`; the index `0.98`."""
+    """Counts `2,751`; ratios `73.2%`; means and medians `15.3`; the index `0.98` (decimals of `UNITS`)."""
     if suppressed:
         return SUPPRESSED
     if value is None:
         return "–"
-    if unit == "count":
-        return f"{round(value):,}"
+    decimals = UNITS[unit].decimals
     if unit == "ratio":
-        return f"{value * 100:.1f}%"
-    if unit == "index":
-        return f"{value:.2f}"
-    return f"{value:,.1f}"
+        return f"{value * 100:.{decimals}f}%"
+    return f"{value:,.{decimals}f}"
 
 
 def format_integer(value: float | None, suppressed: bool = False) -> str:
@@ -31,10 +28,7 @@ def format_change(delta: float | None, unit: str) -> str:
     """A change between two periods: ratios in percentage points `+3.1 pts`, counts `+12`, else `-0.4`."""
     if delta is None:
         return "–"
+    decimals = UNITS[unit].decimals
     if unit == "ratio":
-        return f"{delta * 100:+.1f} pts"
-    if unit == "count":
-        return f"{round(delta):+,}"
-    if unit == "index":
-        return f"{delta:+.2f}"
-    return f"{delta:+,.1f}"
+        return f"{delta * 100:+.{decimals}f} pts"
+    return f"{delta:+,.{decimals}f}"

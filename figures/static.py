@@ -16,7 +16,7 @@ import threading
 
 import plotly.graph_objects as go
 
-from agora.errors import AgoraError
+from foundation.errors import AgoraError
 
 #: width a chart is drawn at unless its layout sets one; the page scales the SVG through its viewBox
 SVG_WIDTH = 640

@@ -13,14 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agora.errors import AgoraError
+from foundation.errors import AgoraError
+from foundation.vocabulary import AREAS, POLARITIES, UNITS
 from metrics.sources import BREAKDOWNS, SOURCES
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.toml")
 
-AREAS = ("Participation", "Inclusivity", "Follow-through")
-UNITS = ("count", "ratio", "mean", "median", "index")
-POLARITIES = ("higher_is_better", "lower_is_better")
 #: the only comparisons a filter may make; `value` is a literal from the file, never an expression
 FILTER_OPS = ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "is_null", "not_null")
 _OPS_WITHOUT_VALUE = ("is_null", "not_null")
@@ -28,6 +26,8 @@ _OPS_WITH_LIST = ("in", "not_in")
 
 _DESCRIPTIVE_FIELDS = ("id", "name", "area", "unit", "polarity", "definition", "population", "numerator",
                        "reference_date", "breakdowns")
+#: descriptive fields that may be left out
+_OPTIONAL_FIELDS = ("headline",)
 _ENGINE_FIELDS = ("source", "distinct", "population_filters", "numerator_filters", "numerator_sum",
                   "denominator_sum", "measure", "compute")
 
@@ -71,6 +71,8 @@ class Indicator:
     measure: str | None = None
     #: a function of metrics.special.COMPUTE_FUNCTIONS, for what the fields above cannot say
     compute: str | None = None
+    #: shown as a card on the dashboard's Overview and in a report's summary
+    headline: bool = False
 
     @property
     def lower_is_better(self) -> bool:
@@ -126,7 +128,7 @@ def _indicator_from(entry: dict, position: int, path: Path) -> Indicator:
     def fail(reason: str) -> CatalogueError:
         return CatalogueError(f"Indicator {label} in {path.name}: {reason}.")
 
-    unknown = sorted(set(entry) - set(_DESCRIPTIVE_FIELDS) - set(_ENGINE_FIELDS))
+    unknown = sorted(set(entry) - set(_DESCRIPTIVE_FIELDS) - set(_OPTIONAL_FIELDS) - set(_ENGINE_FIELDS))
     if unknown:
         raise fail(f"unknown field(s) {', '.join(unknown)}")
     missing = [f for f in (*_DESCRIPTIVE_FIELDS, "source") if f not in entry]
@@ -204,4 +206,12 @@ def _indicator_from(entry: dict, position: int, path: Path) -> Indicator:
         denominator_sum=column("denominator_sum", entry["denominator_sum"]) if "denominator_sum" in entry else None,
         measure=column("measure", measure) if measure is not None else None,
         compute=compute,
+        headline=_headline(entry, fail),
     )
+
+
+def _headline(entry: dict, fail) -> bool:
+    headline = entry.get("headline", False)
+    if not isinstance(headline, bool):
+        raise fail(f"headline is {headline!r}; it must be true or false")
+    return headline

@@ -14,11 +14,9 @@ from typing import Callable
 
 import polars as pl
 
+from foundation.vocabulary import ALL, GRAINS, TOTAL  # noqa: F401  (special imports them from here)
 from metrics.catalogue import Filter, Indicator
 
-GRAINS = ("year", "quarter", "month")
-TOTAL = "total"
-ALL = "all"
 
 CELL_SCHEMA = {
     "indicator_id": pl.String, "grain": pl.String, "period_index": pl.Int32, "breakdown": pl.String,

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from agora.errors import AgoraError
+from foundation.errors import AgoraError
+from foundation.vocabulary import AUDIENCES
 from warehouse.contract import ENTITIES
 
-AUDIENCES = ("internal", "public")
 
 #: columns the data contract marks sensitive (organisation name, id, at_risk): never public
 SENSITIVE_COLUMNS = tuple(sorted({c.name for e in ENTITIES.values() for c in e.columns if c.sensitive}))

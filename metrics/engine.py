@@ -8,7 +8,6 @@ the indicator table of the spec, columns in the spec's order, sorted.
 from __future__ import annotations
 
 import time
-from calendar import monthrange
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,7 +15,8 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from agora.progress import progress
+from foundation.progress import progress
+from foundation.vocabulary import Period
 from metrics.catalogue import Catalogue, Indicator, load_catalogue
 from metrics.cells import CELL_SCHEMA, TOTAL, EngagedMembers, Measure, catalogue_measure, cells, filter_mask
 from metrics.sources import BREAKDOWNS, SOURCES, build_sources
@@ -25,14 +25,14 @@ from metrics.special import COMPUTE_FUNCTIONS
 TABLE_COLUMNS = (
     "indicator_id", "indicator_name", "area", "unit", "grain", "period", "period_start", "period_end",
     "breakdown", "breakdown_value", "numerator", "denominator", "value", "baseline", "target", "status",
-    "suppressed", "as_of", "run_id",
+    "suppressed", "as_of", "run_id", "partial",
 )
 TABLE_SCHEMA = {
     "indicator_id": pl.String, "indicator_name": pl.String, "area": pl.String, "unit": pl.String,
     "grain": pl.String, "period": pl.String, "period_start": pl.Date, "period_end": pl.Date,
     "breakdown": pl.String, "breakdown_value": pl.String, "numerator": pl.Int64, "denominator": pl.Int64,
     "value": pl.Float64, "baseline": pl.Float64, "target": pl.Float64, "status": pl.String,
-    "suppressed": pl.Boolean, "as_of": pl.Date, "run_id": pl.String,
+    "suppressed": pl.Boolean, "as_of": pl.Date, "run_id": pl.String, "partial": pl.Boolean,
 }
 SORT_KEY = ("indicator_id", "grain", "period", "breakdown", "breakdown_value")
 
@@ -48,15 +48,13 @@ class EngineResult:
 
 def period_label(grain: str, index: int) -> tuple[str, date, date]:
     """The period string of the spec and its first and last day."""
-    if grain == "year":
-        return str(index), date(index, 1, 1), date(index, 12, 31)
-    if grain == "quarter":
-        year, quarter = divmod(index, 4)
-        first_month, last_month = 3 * quarter + 1, 3 * quarter + 3
-        return (f"{year}-Q{quarter + 1}", date(year, first_month, 1),
-                date(year, last_month, monthrange(year, last_month)[1]))
-    year, month = divmod(index, 12)
-    return f"{year}-{month + 1:02d}", date(year, month + 1, 1), date(year, month + 1, monthrange(year, month + 1)[1])
+    period = Period.from_index(grain, index)
+    return str(period), period.start, period.end
+
+
+def partial_period() -> pl.Expr:
+    """Spec v2: a period whose last day is after the build date is partial (derived, never stored)."""
+    return pl.col("period_end") > pl.col("as_of")
 
 
 def _periods(cell_frame: pl.DataFrame) -> pl.DataFrame:
@@ -170,7 +168,7 @@ def indicator_table(con: duckdb.DuckDBPyConnection, as_of: date, run_id: str,
              .join(metadata, on="indicator_id", how="left"))
     table = _with_targets(table, targets, catalogue).with_columns(
         suppressed=pl.lit(False), as_of=pl.lit(as_of, pl.Date), run_id=pl.lit(run_id, pl.String),
-    ).select(TABLE_COLUMNS).cast(TABLE_SCHEMA).sort(SORT_KEY)
+    ).with_columns(partial=partial_period()).select(TABLE_COLUMNS).cast(TABLE_SCHEMA).sort(SORT_KEY)
     expected = expected_indicators(catalogue, sources, as_of)
     timings["assemble"] = time.perf_counter() - started
     return EngineResult(table=table, timings=timings, expected_indicators=expected)

@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from agora.errors import AgoraError
+from foundation.errors import AgoraError
 from metrics.catalogue import AREAS, load_catalogue
 from metrics.cells import GRAINS
 from metrics.disclosure import apply_disclosure, suppression_rule
@@ -198,7 +198,7 @@ def output_path(out: Path | None, run_id: str, audience: str, fmt: str) -> Path:
 
 def about_lines(run: RunInfo, audience: str, threshold: int, filters: dict[str, str]) -> list[tuple[str, str]]:
     """What an export is, for the About sheet: run, hashes, audience, rule, filters."""
-    from agora import __version__
+    from foundation import __version__
 
     lines = [
         ("As of", run.as_of.isoformat()),

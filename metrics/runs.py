@@ -18,17 +18,18 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-import agora
-from agora.errors import AgoraError
+import foundation
+from foundation.errors import AgoraError
 from metrics.catalogue import Catalogue, load_catalogue
-from metrics.engine import SORT_KEY, TABLE_COLUMNS, indicator_table
+from metrics.engine import SORT_KEY, TABLE_COLUMNS, indicator_table, partial_period
 from metrics.validate import check_indicator_table
 from warehouse.contract import LOAD_ORDER, ENTITIES
 from warehouse.db import connect
 
 #: the files whose code decides the numbers: part of the code version
 _ENGINE_FILES = ("catalogue.py", "cells.py", "engine.py", "sources.py", "special.py")
-_STORED_COLUMNS = tuple(c for c in TABLE_COLUMNS if c != "suppressed")
+#: what a run stores: `suppressed` depends on the audience and `partial` on period_end and as_of
+_STORED_COLUMNS = tuple(c for c in TABLE_COLUMNS if c not in ("suppressed", "partial"))
 
 
 class UnknownRun(AgoraError):
@@ -68,7 +69,7 @@ def code_version() -> str:
     folder = Path(__file__).parent
     for name in _ENGINE_FILES:
         digest.update((folder / name).read_bytes())
-    return f"{agora.__version__}+{digest.hexdigest()[:10]}"
+    return f"{foundation.__version__}+{digest.hexdigest()[:10]}"
 
 
 def data_hash(con: duckdb.DuckDBPyConnection) -> str:
@@ -170,4 +171,5 @@ def run_table(warehouse: Path | str, run_id: str | None = None) -> pl.DataFrame:
             f"SELECT {', '.join(_STORED_COLUMNS)} FROM indicator_values WHERE run_id = ?", params=[chosen]).pl()
     finally:
         con.close()
-    return stored.with_columns(suppressed=pl.lit(False)).select(TABLE_COLUMNS).sort(SORT_KEY)
+    return (stored.with_columns(suppressed=pl.lit(False), partial=partial_period())
+            .select(TABLE_COLUMNS).sort(SORT_KEY))

@@ -15,12 +15,12 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from foundation.vocabulary import UNKNOWN
 from warehouse.reference import GROUP_MEMBERS, NO_GROUP
 
 #: every breakdown of the spec; a source that offers one carries a text column of that name
 BREAKDOWNS = ("total", "mechanism_kind", "mechanism_id", "engagement_kind", "modality", "region", "org_type",
               "engagement_id")
-UNKNOWN = "unknown"
 
 _ENGAGEMENT_SIDE = ("mechanism_kind", "mechanism_id", "engagement_kind", "modality")
 _ORG_SIDE = ("region", "org_type")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from agora.errors import AgoraError
+from foundation.errors import AgoraError
 from expectations.runner import run_suite
 
 SUITE_PATH = Path(__file__).resolve().parents[1] / "expectations" / "suites" / "indicator_outputs.json"

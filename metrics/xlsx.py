@@ -13,13 +13,12 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from agora.progress import Progress, progress
-from figures.formatting import SUPPRESSED
-from metrics.catalogue import AREAS
+from foundation.progress import Progress, progress
+from foundation.vocabulary import AREAS, SUPPRESSED, UNITS
 
 #: what a spreadsheet would read as the start of a formula (OWASP's list for CSV injection)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-NUMBER_FORMATS = {"count": "#,##0", "ratio": "0.0%", "mean": "#,##0.00", "median": "#,##0.0", "index": "0.000"}
+NUMBER_FORMATS = {unit.name: unit.excel_format for unit in UNITS.values()}
 INTEGER_COLUMNS = ("numerator", "denominator")
 UNIT_COLUMNS = ("value", "baseline", "target")
 DATE_COLUMNS = ("period_start", "period_end", "as_of")

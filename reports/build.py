@@ -10,14 +10,14 @@ import hashlib
 import os
 from pathlib import Path
 
-from agora.errors import AgoraError
-from agora.progress import progress
+from foundation.errors import AgoraError
+from foundation.progress import progress
 from figures.static import start_renderer
 from metrics.disclosure import AUDIENCES
 from reports.content import build_report
 from reports.html import index_html, report_html
 from reports.iptt import iptt_bytes
-from reports.periods import Period
+from foundation.vocabulary import Period
 from reports.source import read_report_source
 
 FORMATS = ("html", "pdf", "xlsx")

@@ -15,12 +15,11 @@ from figures.labels import reading_order, value_label
 from metrics.disclosure import suppression_rule
 from metrics.xlsx import BREAKDOWN_WORDS, REFERENCE_DATE_WORDS, breakdown_words, direction
 from reports.narrative import area_sentences
-from reports.periods import Period
+from foundation.vocabulary import AREAS, Period
 from reports.source import ReportSource
 from reports.traced import traced
 from warehouse.contract import LOAD_ORDER
 
-AREAS = ("Participation", "Inclusivity", "Follow-through")
 #: periods a trend chart spans, ending with the report's period
 TREND_PERIODS = 8
 #: the breakdowns each indicator section tabulates for the period

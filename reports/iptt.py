@@ -21,7 +21,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from metrics.export import about_lines
 from metrics.xlsx import Styles, direction, neutralise, reference_rows, write_about_sheet, write_reference_sheet
 from reports.content import STATUS_WORDS
-from reports.periods import Period
+from foundation.vocabulary import Period
 from reports.source import ReportSource
 
 FIRST_DATA_ROW = 4

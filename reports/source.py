@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from agora.errors import AgoraError
+from foundation.errors import AgoraError
 from metrics.catalogue import load_catalogue
 from metrics.disclosure import apply_disclosure
 from metrics.export import RunInfo, chosen_run

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from agora.config import Settings
+from foundation.settings import Settings
 from agora.core import Agora
 
 #: the build date of the shared fixture warehouse

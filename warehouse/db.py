@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from agora.errors import AgoraError
+from foundation.errors import AgoraError
 
 
 class WarehouseError(AgoraError):

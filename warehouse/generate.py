@@ -17,8 +17,8 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from agora.errors import AgoraError
-from agora.progress import progress
+from foundation.errors import AgoraError
+from foundation.progress import progress
 from warehouse import contract
 from warehouse.reference import GROUP_MEMBERS, countries
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from agora.progress import progress
+from foundation.progress import progress
 from expectations.raw_records import stored_suite, unexpected_rows
 from warehouse.coerce import (PROBLEM_SCHEMA, Coerced, as_text, coerce_records, no_problems, reasons_from_template,
                               type_checked_columns, type_rule)

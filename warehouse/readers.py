@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from agora.errors import AgoraError
+from foundation.errors import AgoraError
 from warehouse.contract import ENTITIES
 
 FORMATS = {".csv": "CSV", ".xlsx": "XLSX", ".parquet": "Parquet", ".jsonl": "JSON Lines", ".ndjson": "JSON Lines"}

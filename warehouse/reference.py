@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from agora.errors import AgoraError
+from foundation.errors import AgoraError
 
 REFERENCE_DIR = Path(__file__).with_name("reference")
 REGIONAL_GROUPS = ("AG", "APG", "EEG", "GRULAC", "WEOG")

@@ -44,7 +44,7 @@ _REFERENCE_DATE_SQL = {
 INDICATOR_COLUMNS = (
     "indicator_id, indicator_name, area, unit, grain, period, period_start, period_end, breakdown, "
     "breakdown_value, numerator, denominator, value, baseline, target, status, "
-    "false AS suppressed, as_of, run_id"
+    "false AS suppressed, as_of, run_id, period_end > as_of AS partial"
 )
 
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import polars as pl
 
-from agora.errors import AgoraError
-from agora.progress import progress
+from foundation.errors import AgoraError
+from foundation.progress import progress
 from metrics.catalogue import load_catalogue
 from warehouse.coerce import PROBLEM_SCHEMA
 from warehouse.contract import ENTITIES

@@ -10,7 +10,7 @@ import polars as pl
 import xlsxwriter
 from dash import Input, Output, State, callback, dcc, html
 
-from agora.progress import progress
+from foundation.progress import progress
 from dashboards.components import (BREAKDOWN_LABELS, GRAPH_CONFIG, breakdown_control, current, dropdown, filter_bar,
                                    filter_id, grid, labelled, page, scope_words)
 from dashboards.data import Published

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agora.config import Settings
+from foundation.settings import Settings
 from agora.core import Agora
 from dashboard_fixture import build_fixture_warehouse
 

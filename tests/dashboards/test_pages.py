@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 from dashboard_fixture import LiveServer, build_fixture_warehouse
-from agora.config import Settings
+from foundation.settings import Settings
 from agora.core import Agora
 from dashboards.app import NAVIGATION
 from figures.formatting import format_value

@@ -42,7 +42,7 @@ def test_snapshot_holds_the_latest_run_and_summaries(warehouse: Path, tmp_path: 
                          "record_validation", "catalogue", "mechanisms"}
     assert held["indicator_values"].height == len(fixture_rows())
     assert held["indicator_values"]["run_id"].unique().to_list() == [RUN_ID]
-    assert held["indicator_values"].columns[-3:] == ["suppressed", "as_of", "run_id"]
+    assert held["indicator_values"].columns[-4:] == ["suppressed", "as_of", "run_id", "partial"]
     assert held["runs"]["run_id"].to_list() == [RUN_ID, "older-run"]
     assert held["quarantine_summary"].sort("reason").rows() == [
         ("organisations", "country: XXX is not a known ISO 3166-1 alpha-3 code", 1),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agora.errors import AgoraError
+from foundation.errors import AgoraError
 from metrics.catalogue import CATALOGUE_PATH, load_catalogue
 
 SPEC = Path("/work/shared/spec/indicators.md")

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agora.errors import AgoraError
+from foundation.errors import AgoraError
 from metrics.disclosure import SENSITIVE_COLUMNS, apply_disclosure, suppression_rule
 
 

@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from agora.cli import main
-from agora.config import Settings
+from foundation.settings import Settings
 from agora.core import Agora
 from metrics.export import TABLE_COLUMNS, ExportError, export_run
 from warehouse.db import connect
@@ -309,7 +309,7 @@ def test_xlsx_has_a_sheet_per_area_then_reference_and_about(public_book):
         sheet = public_book[area]
         assert [c.value for c in sheet[1]] == list(TABLE_COLUMNS)
         assert sheet.freeze_panes == "A2"
-        assert sheet.auto_filter.ref == f"A1:S{sheet.max_row}"
+        assert sheet.auto_filter.ref == f"A1:T{sheet.max_row}"
         assert {r["area"] for r in sheet_rows(sheet)} == {area}
     assert len(sheet_rows(public_book["Participation"])) == 12
 

@@ -8,7 +8,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from agora.errors import AgoraError
+from foundation.errors import AgoraError
 from handmade import HandmadeWarehouse
 from metrics import runs
 from metrics.api import indicator_table

@@ -7,7 +7,7 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 
-from reports.periods import Period
+from foundation.vocabulary import Period
 from warehouse.db import connect
 
 AS_OF = date(2026, 6, 30)

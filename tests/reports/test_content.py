@@ -7,7 +7,7 @@ from datetime import date
 from metrics.catalogue import load_catalogue
 from reports.content import no_data_reason
 from reports.narrative import indicator_sentence
-from reports.periods import Period
+from foundation.vocabulary import Period
 
 AS_OF = date(2026, 6, 30)
 CATALOGUE = {ind.id: ind for ind in load_catalogue().indicators}

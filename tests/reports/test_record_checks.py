@@ -12,7 +12,7 @@ import pytest
 from report_fixture_data import RECORD_CHECKS, SECRET_ORG
 from reports.build import write_reports
 from reports.content import build_report
-from reports.periods import Period
+from foundation.vocabulary import Period
 from reports.source import read_report_source
 
 CHECK_ROW = re.compile(r'<tr><td>([^<]*)</td><td>([^<]*)</td><td class="r">([^<]*)</td><td class="r">([^<]*)</td>'

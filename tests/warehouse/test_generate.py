@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from agora.errors import AgoraError
+from foundation.errors import AgoraError
 from warehouse import contract
 from warehouse.generate import generate
 from warehouse.reference import known_country_codes

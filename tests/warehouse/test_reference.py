@@ -3,7 +3,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from agora.errors import AgoraError
+from foundation.errors import AgoraError
 from warehouse.reference import (
     REFERENCE_DIR, _normalised, countries, known_country_codes, match_country, regional_group, upr_session_dates,
     upr_session_start,

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from reports.periods import Period, PeriodError
+from foundation.vocabulary import Period, PeriodError
 
 
 def test_a_period_names_its_grain_and_neighbours():
