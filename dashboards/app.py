@@ -7,8 +7,9 @@ from pathlib import Path
 import dash
 from dash import Dash, dcc, html
 
-from foundation.settings import SMALL_CELL_THRESHOLD
+from foundation.settings import SMALL_CELL_THRESHOLD, Settings
 from foundation.errors import AgoraError
+from dashboards.area import catalogue_area_links
 from dashboards.components import current
 from figures.formatting import format_integer
 from metrics.disclosure import AUDIENCES
@@ -25,8 +26,10 @@ NAVIGATION = (
 )
 
 
-def create_app(snapshot: Path, audience: str = "internal", threshold: int = SMALL_CELL_THRESHOLD) -> Dash:
-    """The dashboard reading `snapshot`; `audience="public"` applies the small-cell rule everywhere."""
+def create_app(snapshot: Path, audience: str = "internal", threshold: int = SMALL_CELL_THRESHOLD,
+               small_n: int | None = None) -> Dash:
+    """The dashboard reading `snapshot`; `audience="public"` applies the small-cell rule everywhere;
+    a value resting on fewer than `small_n` (Settings.small_n by default) is flagged."""
     if audience not in AUDIENCES:
         raise AgoraError(f"The dashboard's audience must be one of {', '.join(AUDIENCES)}, not {audience!r}.")
     app = Dash(
@@ -34,7 +37,9 @@ def create_app(snapshot: Path, audience: str = "internal", threshold: int = SMAL
         serve_locally=True, title="Agora", update_title=None, suppress_callback_exceptions=True,
         compress=False, include_pages_meta=False,
     )
-    app.server.config["AGORA"] = {"snapshot": Path(snapshot), "audience": audience, "threshold": threshold}
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
+    app.server.config["AGORA"] = {"snapshot": Path(snapshot), "audience": audience, "threshold": threshold,
+                                  "small_n": Settings().small_n if small_n is None else small_n}
     app.layout = _layout
     return app
 
@@ -49,11 +54,17 @@ def _layout() -> html.Div:
                      className="brand-row"),
             html.Nav([dcc.Link(label, href=path, id={"type": "nav", "page": name, "path": path},
                                className="nav-link")
-                      for name, path, label in NAVIGATION], className="nav", **{"aria-label": "Pages"}),
+                      for name, path, label in navigation(pub)], className="nav", **{"aria-label": "Pages"}),
             html.Div(_run_line(pub), className="run-line"),
         ], className="header"),
         html.Div(dash.page_container, id="content"),
     ], className="shell")
+
+
+def navigation(pub) -> list[tuple[str, str, str]]:
+    """The pages, with an area a user catalogue adds placed after the shipped areas."""
+    areas_end = [name for name, _, _ in NAVIGATION].index("follow_through") + 1
+    return [*NAVIGATION[:areas_end], *catalogue_area_links(pub), *NAVIGATION[areas_end:]]
 
 
 def _run_line(pub) -> list:

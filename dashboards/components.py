@@ -4,12 +4,13 @@ that keep the filters consistent with each other and with the URL."""
 from __future__ import annotations
 
 import dash_ag_grid as dag
-from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, html
+from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 from flask import current_app
 
 from dashboards.data import Published, published
 from dashboards.view import View, mechanism_options, resolve_view
 from figures.charts import FONT
+from foundation.settings import SMALL_N
 from foundation.vocabulary import GRAIN_LABELS, GRAINS
 from figures.labels import KIND_LABELS
 from warehouse.contract import MECHANISM_KINDS
@@ -22,8 +23,16 @@ BREAKDOWN_LABELS = {
     "engagement_kind": "Engagement kind", "modality": "Modality", "region": "UN regional group",
     "org_type": "Organisation type", "engagement_id": "Engagement",
 }
+#: a status in words, as a reader says it (the table's codes stay in downloads)
+STATUS_WORDS = {"met": "met", "not_met": "not met", "no_target": "no target"}
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
                 "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}
+
+
+def breakdown_words(breakdown: str) -> str:
+    """A breakdown's label inside a sentence: `By organisation type`, `by UN regional group`."""
+    label = BREAKDOWN_LABELS.get(breakdown, breakdown)
+    return label if label[:2].isupper() else label[0].lower() + label[1:]
 
 
 def scope_words(view: View) -> str:
@@ -39,6 +48,11 @@ def current() -> Published | None:
     """The published snapshot as this server's audience sees it (re-read when a newer one lands)."""
     config = current_app.config["AGORA"]
     return published(config["snapshot"], config["audience"], config["threshold"])
+
+
+def small_n() -> int:
+    """Under this n a value is flagged, and the Overview builds no headline on it (Settings.small_n)."""
+    return current_app.config["AGORA"].get("small_n", SMALL_N)
 
 
 def filter_id(name: str) -> dict:
@@ -79,8 +93,18 @@ def mechanism_controls(pub: Published, view: View) -> list[html.Label]:
 
 
 def filter_bar(pub: Published, view: View, extra: list | None = None) -> html.Div:
-    return html.Div([*period_controls(pub, view), *mechanism_controls(pub, view), *(extra or [])],
-                    className="filter-bar", role="search", **{"aria-label": "Filters"})
+    return html.Div([
+        html.Div([*period_controls(pub, view), *mechanism_controls(pub, view), *(extra or [])],
+                 className="filter-bar", role="search", **{"aria-label": "Filters"}),
+        html.P(swapped_words(view.end, view.start) if view.swapped else "", id="range-notice",
+               className="range-notice", role="status", **{"aria-live": "polite"}),
+        dcc.Store(id="range-swapped", data=[view.start, view.end] if view.swapped else None),
+    ])
+
+
+def swapped_words(start: str, end: str) -> str:
+    """What the filter bar says when the From picked lies after the To."""
+    return f"From {start} is after To {end}: the range is shown from {end} to {start} instead."
 
 
 def breakdown_control(choices: list[str], value: str) -> html.Label:
@@ -142,6 +166,22 @@ def period_choices_for_grain(grain):
     view = resolve_view(current(), {"grain": grain})
     periods = current().periods(grain)
     return periods, view.start, periods, view.end
+
+
+@callback(
+    Output(filter_id("start"), "value", allow_duplicate=True), Output(filter_id("end"), "value", allow_duplicate=True),
+    Output("range-notice", "children"), Output("range-swapped", "data"),
+    Input(filter_id("start"), "value"), Input(filter_id("end"), "value"), State("range-swapped", "data"),
+    prevent_initial_call=True,
+)
+def ordered_range(start, end, swapped):
+    """A From picked after the To is swapped, visibly: the controls change and a notice says why
+    (the pages' callbacks read the pair in order meanwhile: `view_from_controls`)."""
+    if start and end and start > end:
+        return end, start, swapped_words(start, end), [end, start]
+    if swapped == [start, end]:
+        return no_update, no_update, no_update, None  # the echo of our own swap: keep the notice
+    return no_update, no_update, "", None
 
 
 @callback(

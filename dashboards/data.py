@@ -15,7 +15,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from foundation.vocabulary import AREAS, GRAINS  # noqa: F401  (the pages import them from here)
+from foundation.vocabulary import AREAS, GRAINS
+from figures.formatting import n_column
+from metrics.achievement import achieved
 from metrics.disclosure import apply_disclosure
 
 #: figures kept per snapshot before the cache starts afresh
@@ -40,6 +42,8 @@ class Published:
     audience: str
     #: periods with indicator rows, oldest first, per grain
     period_lists: dict[str, list[str]]
+    #: the periods of each grain not over on the run's as-of date (spec v2 `partial`)
+    partial_periods: dict[str, frozenset[str]]
     #: the indicator table split by (indicator_id, grain), so a callback filters thousands of rows, not millions
     parts: dict[tuple[str, str], pl.DataFrame]
     #: figures already drawn from this snapshot, by what they show (they go when the snapshot goes)
@@ -64,6 +68,21 @@ class Published:
 
     def catalogue_entry(self, indicator_id: str) -> dict:
         return self.catalogue.filter(pl.col("indicator_id") == indicator_id).row(0, named=True)
+
+    @property
+    def areas(self) -> list[str]:
+        """The catalogue's areas: the shipped ones first, then any other in catalogue order."""
+        others = [a for a in self.catalogue["area"].unique(maintain_order=True).to_list() if a not in AREAS]
+        return [*AREAS, *others]
+
+    @property
+    def as_of(self) -> str | None:
+        run = self.latest_run
+        return None if run is None else str(run["as_of"])
+
+    def complete_periods(self, grain: str) -> list[str]:
+        """The periods of a grain with rows that are over on the as-of date, oldest first."""
+        return [p for p in self.periods(grain) if p not in self.partial_periods.get(grain, ())]
 
     def periods(self, grain: str) -> list[str]:
         """The periods of a grain that have indicator rows, oldest first."""
@@ -107,6 +126,16 @@ def _record_validation(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return con.sql("SELECT * FROM record_validation").pl()
 
 
+def _with_n_and_achieved(indicators: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
+    """The rows with `n` (what a value rests on: the denominator, or the count itself for a count)
+    and spec v2's per cent `achieved` (metrics.achievement's, from the value after disclosure)."""
+    lower = catalogue.filter(pl.col("polarity") == "lower_is_better")["indicator_id"].to_list()
+    return indicators.with_columns(
+        n_column(),
+        achieved=achieved(pl.col("indicator_id").is_in(lower)),
+    )
+
+
 def _read(snapshot: Path, audience: str, threshold: int) -> Published:
     con = duckdb.connect(str(snapshot), read_only=True)
     try:
@@ -116,7 +145,10 @@ def _read(snapshot: Path, audience: str, threshold: int) -> Published:
         frames["record_validation"] = _record_validation(con)
     finally:
         con.close()
-    indicators = apply_disclosure(frames["indicator_values"], audience, threshold)
+    catalogue = frames["catalogue"].sort("position")
+    if "headline" not in catalogue.columns:  # a snapshot published before the catalogue had the field
+        catalogue = catalogue.with_columns(headline=pl.lit(False))
+    indicators = _with_n_and_achieved(apply_disclosure(frames["indicator_values"], audience, threshold), catalogue)
     quarantine = frames["quarantine_summary"]
     if audience == "public":
         # A reason may quote a rejected row's values, which can name an organisation.
@@ -124,7 +156,9 @@ def _read(snapshot: Path, audience: str, threshold: int) -> Published:
     return Published(
         indicators=indicators, runs=frames["runs"], loads=frames["load_log"], quarantine=quarantine,
         freshness=frames["freshness"], validation=frames["validation"], record_validation=frames["record_validation"],
-        catalogue=frames["catalogue"].sort("position"), mechanisms=frames["mechanisms"], audience=audience,
+        catalogue=catalogue, mechanisms=frames["mechanisms"], audience=audience,
         period_lists={g: indicators.filter(pl.col("grain") == g)["period"].unique().sort().to_list() for g in GRAINS},
+        partial_periods={g: frozenset(indicators.filter((pl.col("grain") == g) & pl.col("partial"))["period"])
+                         for g in GRAINS},
         parts=indicators.partition_by(["indicator_id", "grain"], as_dict=True),
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 import polars as pl
 
 from dashboards.data import GRAINS, Published
+from foundation.vocabulary import CROSS, Period
 from warehouse.contract import MECHANISM_KINDS
 
 DEFAULT_GRAIN = "quarter"
@@ -27,6 +28,8 @@ class View:
     indicator: str | None = None
     breakdown: str | None = None
     search: str = ""
+    #: the From and To asked for were the wrong way round and have been swapped
+    swapped: bool = False
 
     @property
     def scope(self) -> tuple[str, str]:
@@ -38,13 +41,26 @@ class View:
         return "total", "all"
 
 
+def default_end(published: Published | None, grain: str) -> str | None:
+    """The last complete period of a grain (a partial one only when no other has rows): by default
+    the dashboard never sets a period that is not over beside finished ones."""
+    if published is None:
+        return None
+    complete, periods = published.complete_periods(grain), published.periods(grain)
+    return (complete or periods or [None])[-1]
+
+
 def resolve_view(published: Published | None, query: dict) -> View:
-    """The view a query asks for, with anything unknown or missing replaced by the default."""
+    """The view a query asks for, with anything unknown or missing replaced by the default, and a
+    From after its To swapped (the view says so)."""
     grain = query.get("grain") if query.get("grain") in GRAINS else DEFAULT_GRAIN
     periods = published.periods(grain) if published else []
-    end = query.get("end") if query.get("end") in periods else (periods[-1] if periods else None)
+    end = query.get("end") if query.get("end") in periods else default_end(published, grain)
     start = query.get("start") if query.get("start") in periods else None
-    if end is not None and (start is None or start > end):
+    swapped = start is not None and end is not None and start > end
+    if swapped:
+        start, end = end, start
+    if end is not None and start is None:
         start = periods[max(0, periods.index(end) - DEFAULT_SPAN + 1)]
     kind = query.get("kind") if query.get("kind") in MECHANISM_KINDS else None
     mechanism = query.get("mechanism")
@@ -54,13 +70,17 @@ def resolve_view(published: Published | None, query: dict) -> View:
     if published is None or indicator not in set(published.catalogue["indicator_id"].to_list()):
         indicator = None
     return View(grain=grain, start=start, end=end, kind=kind, mechanism=mechanism, indicator=indicator,
-                breakdown=query.get("breakdown") or None, search=query.get("search") or "")
+                breakdown=query.get("breakdown") or None, search=query.get("search") or "", swapped=swapped)
 
 
 def view_from_controls(values: dict) -> View:
-    """The view the filter controls currently hold (their values are already valid choices)."""
+    """The view the filter controls currently hold (their values are already valid choices; a From
+    picked after the To is swapped, and the filter bar says so: see `dashboards.components`)."""
     known = {k: v for k, v in values.items() if k in View.__dataclass_fields__}
-    return replace(View(), **{k: v for k, v in known.items() if v not in (None, "")})
+    view = replace(View(), **{k: v for k, v in known.items() if v not in (None, "")})
+    if view.start is not None and view.end is not None and view.start > view.end:
+        view = replace(view, start=view.end, end=view.start, swapped=True)
+    return view
 
 
 def mechanism_options(published: Published, kind: str | None) -> dict[str, str]:
@@ -73,14 +93,7 @@ def mechanism_options(published: Published, kind: str | None) -> dict[str, str]:
 
 def previous_period(period: str) -> str:
     """The period just before: 2026 -> 2025, 2026-Q1 -> 2025-Q4, 2026-01 -> 2025-12."""
-    year, _, part = period.partition("-")
-    if not part:
-        return str(int(year) - 1)
-    if part.startswith("Q"):
-        quarter = int(part[1:])
-        return f"{int(year) - 1}-Q4" if quarter == 1 else f"{year}-Q{quarter - 1}"
-    month = int(part)
-    return f"{int(year) - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
+    return str(Period.parse(period).previous)
 
 
 def in_range(rows: pl.DataFrame, view: View) -> pl.DataFrame:
@@ -98,15 +111,45 @@ def scope_rows(published: Published, indicator_id: str, view: View) -> pl.DataFr
             .sort("period"))
 
 
-def breakdown_rows(published: Published, indicator_id: str, view: View, breakdown: str) -> pl.DataFrame:
-    """The indicator's rows of one breakdown in the view's range; a chosen mechanism kind narrows
-    a breakdown by mechanism to that kind's mechanisms (breakdowns are single-dimension)."""
-    rows = in_range(published.rows(indicator_id, view.grain).filter(pl.col("breakdown") == breakdown), view)
-    if breakdown == "mechanism_id" and view.kind:
-        rows = rows.filter(pl.col("breakdown_value").is_in(list(mechanism_options(published, view.kind))))
-    if breakdown == "mechanism_kind" and view.kind:
-        rows = rows.filter(pl.col("breakdown_value") == view.kind)
-    return rows.sort("period", "breakdown_value")
+#: what a page says where the chosen mechanism (or kind) has no cells of a breakdown
+NOT_FOR_ONE_MECHANISM = "not available for a single mechanism"
+NOT_FOR_ONE_KIND = "not available for a single mechanism kind"
+
+
+def unavailable_words(view: View) -> str:
+    return NOT_FOR_ONE_MECHANISM if view.mechanism else NOT_FOR_ONE_KIND
+
+
+def breakdown_rows(published: Published, indicator_id: str, view: View, breakdown: str) -> pl.DataFrame | None:
+    """The indicator's rows of one breakdown in the view's range, within the view's mechanism scope;
+    None where that scope has no such cells (never the all-mechanism cells under a mechanism's name).
+
+    Within a mechanism M a breakdown b is its crossed cells (`mechanism_id|b`, `M|v`), within a kind K
+    `mechanism_kind|b`, `K|v` (spec v2); by mechanism they are M's own row, or the kind's mechanisms;
+    by kind, the kind's own row (and, for one mechanism, nothing).
+    """
+    every = published.rows(indicator_id, view.grain)
+    if breakdown == "mechanism_id":
+        rows = every.filter(pl.col("breakdown") == breakdown)
+        if view.mechanism:
+            rows = rows.filter(pl.col("breakdown_value") == view.mechanism)
+        elif view.kind:
+            rows = rows.filter(pl.col("breakdown_value").is_in(list(mechanism_options(published, view.kind))))
+    elif breakdown == "mechanism_kind":
+        if view.mechanism:
+            return None
+        rows = every.filter(pl.col("breakdown") == breakdown)
+        if view.kind:
+            rows = rows.filter(pl.col("breakdown_value") == view.kind)
+    elif view.mechanism or view.kind:
+        scope, value = ("mechanism_id", view.mechanism) if view.mechanism else ("mechanism_kind", view.kind)
+        crossed = every.filter(pl.col("breakdown") == f"{scope}{CROSS}{breakdown}")
+        if not crossed.height:
+            return None
+        rows = crossed.filter(pl.col("breakdown_value").str.starts_with(f"{value}{CROSS}"))
+    else:
+        rows = every.filter(pl.col("breakdown") == breakdown)
+    return in_range(rows, view).sort("period", "breakdown_value")
 
 
 def breakdowns_of(published: Published, indicator_id: str) -> list[str]:

@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+import polars as pl
+
 from foundation.vocabulary import SUPPRESSED, UNITS
+
+
+def n_column() -> pl.Expr:
+    """`n`, what an indicator row's value rests on: its denominator, or for a count the count itself."""
+    return (pl.when(pl.col("unit") == "count").then(pl.col("numerator"))
+            .otherwise(pl.col("denominator")).alias("n"))
+
+
+def format_n(n: int | None, small_n: int | None = None) -> str:
+    """`n = 40`; `n = 3, small` under `small_n`; `n –` where it is withheld or unknown."""
+    if n is None:
+        return "n –"
+    return f"n = {n:,}" + (", small" if small_n is not None and n < small_n else "")
 
 
 def format_value(value: float | None, unit: str, suppressed: bool = False) -> str:

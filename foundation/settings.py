@@ -11,6 +11,8 @@ from pathlib import Path
 
 DEFAULT_WAREHOUSE = "agora.duckdb"
 SMALL_CELL_THRESHOLD = 5
+#: a figure resting on fewer people/records than this is flagged, and no headline is built on it
+SMALL_N = 30
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,9 @@ class Settings:
     port: int = field(default_factory=lambda: int(os.environ.get("AGORA_PORT", "8050")))
     #: public outputs suppress a row whose count or denominator is under this
     small_cell_threshold: int = SMALL_CELL_THRESHOLD
+    #: dashboards flag a value whose n (denominator, or the count) is under this, and the Overview
+    #: shows no headline number on it ($AGORA_SMALL_N); not the disclosure threshold
+    small_n: int = field(default_factory=lambda: int(os.environ.get("AGORA_SMALL_N", str(SMALL_N))))
 
     @property
     def snapshot(self) -> Path:

@@ -163,10 +163,10 @@ def _copy_catalogue(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         CREATE TABLE catalogue (position INTEGER, indicator_id VARCHAR, name VARCHAR, area VARCHAR,
                                 unit VARCHAR, polarity VARCHAR, definition VARCHAR, population VARCHAR,
-                                numerator VARCHAR, breakdowns VARCHAR[])
+                                numerator VARCHAR, breakdowns VARCHAR[], headline BOOLEAN)
     """)
-    con.executemany("INSERT INTO catalogue VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+    con.executemany("INSERT INTO catalogue VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
         (position, ind.id, ind.name, ind.area, ind.unit, ind.polarity, ind.definition,
-         ind.population, ind.numerator, list(ind.breakdowns))
+         ind.population, ind.numerator, list(ind.breakdowns), ind.headline)
         for position, ind in enumerate(load_catalogue().indicators)
     ])

@@ -21,3 +21,23 @@ dagfuncs.agoraFormat = function (params) {
     }
     return v.toLocaleString("en-US", {minimumFractionDigits: 1, maximumFractionDigits: 1});
 };
+
+// n, what a value rests on (the denominator, or the count); flagged under the small-n setting.
+dagfuncs.agoraN = function (params, smallN) {
+    var n = params.value;
+    if (n === null || n === undefined) {
+        return "–";
+    }
+    return n.toLocaleString("en-US") + (n < smallN ? " (small)" : "");
+};
+
+// Per cent achieved, a fraction in the table: 0.8 reads 80%.
+dagfuncs.agoraAchieved = function (params) {
+    var v = params.value;
+    return v === null || v === undefined ? "–" : (v * 100).toFixed(0) + "%";
+};
+
+// A period not over on the as-of date says how far its data go.
+dagfuncs.agoraPartial = function (params) {
+    return params.value ? "partial, to " + params.data.as_of : "complete";
+};

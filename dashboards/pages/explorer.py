@@ -1,30 +1,39 @@
 """Indicator explorer: any indicator x grain x breakdown as a chart and a grid, with CSV and XLSX
-downloads of exactly the rows and columns the grid shows."""
+downloads of exactly the rows the grid shows, in the export's columns. The grid's key columns
+(period, breakdown value, value, n, target, status, achieved, partial) come first, the first two
+pinned at the left, so they are in view without scrolling and a row keeps its name when it scrolls. With a mechanism (or kind) picked, a breakdown is
+that mechanism's own crossed cells, or a sentence saying it has none."""
 
 from __future__ import annotations
 
 import io
 
 import dash
+import plotly.graph_objects as go
 import polars as pl
 import xlsxwriter
 from dash import Input, Output, State, callback, dcc, html
 
 from foundation.progress import progress
-from dashboards.components import (BREAKDOWN_LABELS, GRAPH_CONFIG, breakdown_control, current, dropdown, filter_bar,
-                                   filter_id, grid, labelled, page, scope_words)
+from dashboards.components import (BREAKDOWN_LABELS, GRAPH_CONFIG, STATUS_WORDS, breakdown_control, breakdown_words,
+                                   current, dropdown, filter_bar, filter_id, grid, labelled, page, scope_words, small_n)
 from dashboards.data import Published
 from dashboards.view import (View, breakdown_rows, breakdowns_of, in_range, mechanism_options, resolve_view,
-                             scope_rows, view_from_controls)
-from figures.charts import breakdown_figure, breakdown_trend_figure, trend_figure
-from figures.labels import BREAKDOWN_VALUE_LABELS
+                             scope_rows, unavailable_words, view_from_controls)
+from figures.charts import FONT, breakdown_figure, breakdown_trend_figure, trend_figure
+from figures.labels import plain_cell, value_label
 from metrics.engine import TABLE_COLUMNS
 from metrics.xlsx import Styles, neutralised, write_indicator_sheet
 
 dash.register_page(__name__, path="/explorer", name="Indicator explorer", title="Agora · Indicator explorer", order=4)
 
-#: the grid shows every column of the indicator table, in its order, so a download is the export's shape
+#: a download has the export's columns, in its order; the grid shows them and n and achieved
 SHOWN_COLUMNS = TABLE_COLUMNS
+GRID_COLUMNS = (*TABLE_COLUMNS, "n", "achieved")
+#: what a reader checks first, at the grid's left in this order; the row's name is pinned there (AG Grid
+#: unpins columns that would leave the rest no room, so only these two)
+KEY_COLUMNS = ("period", "breakdown_value", "value", "n", "target", "status", "achieved", "partial")
+PINNED_COLUMNS = ("period", "breakdown_value")
 #: more lines than this in one chart would be unreadable: show the last period's bars instead
 MAX_LINES = 8
 
@@ -51,7 +60,8 @@ def layout(**query) -> html.Main:
             html.Button("Download XLSX", id="explorer-xlsx", className="button"),
             dcc.Download(id="explorer-download"),
         ], className="toolbar"),
-        grid("explorer-grid", [], column_defs(pub, breakdown), height="460px", fits=False, column_size="autoSize"),
+        grid("explorer-grid", [], column_defs(pub, pl.DataFrame(schema=pub.indicators.schema)), height="460px",
+             fits=False, column_size="autoSize"),
     )
 
 
@@ -75,12 +85,16 @@ def breakdown_choices_for_indicator(indicator, breakdown):
 def explorer_for_filters(grain, start, end, kind, mechanism, indicator, breakdown):
     pub = current()
     view = _view(grain, start, end, kind, mechanism, indicator, breakdown)
-    rows = shown_rows(pub, view)
     entry = pub.catalogue_entry(view.indicator)
-    count = f"{rows.height:,} row{'s' if rows.height != 1 else ''} shown"
     definition = [html.Strong(f"{entry['name']} ({entry['unit']}). "), entry["definition"]]
-    return (explorer_figure(rows, entry, view), rows.to_dicts(), count, definition,
-            column_defs(pub, view.breakdown))
+    rows = grid_rows(pub, view)
+    if rows is None:
+        by = "" if view.breakdown == "total" else f" by {breakdown_words(view.breakdown)}"
+        said = f"{entry['indicator_id']}{by}: {unavailable_words(view)} ({scope_words(view)})."
+        empty = pl.DataFrame(schema=pub.indicators.schema)
+        return unavailable_figure(said), [], said, definition, column_defs(pub, empty)
+    count = f"{rows.height:,} row{'s' if rows.height != 1 else ''} shown"
+    return (explorer_figure(rows, entry, view), rows.to_dicts(), count, definition, column_defs(pub, rows))
 
 
 @callback(
@@ -93,7 +107,8 @@ def explorer_for_filters(grain, start, end, kind, mechanism, indicator, breakdow
 )
 def download_shown_rows(_csv, _xlsx, grain, start, end, kind, mechanism, indicator, breakdown):
     view = _view(grain, start, end, kind, mechanism, indicator, breakdown)
-    rows = shown_rows(current(), view)
+    rows = grid_rows(current(), view)
+    rows = (rows if rows is not None else current().indicators.clear()).select(SHOWN_COLUMNS)
     name = f"agora-{view.indicator}-{view.grain}-{view.breakdown}-{view.start}-{view.end}"
     if dash.ctx.triggered_id == "explorer-xlsx":
         return dcc.send_bytes(xlsx_bytes(rows), f"{name}.xlsx")
@@ -105,25 +120,39 @@ def _view(grain, start, end, kind, mechanism, indicator, breakdown) -> View:
                                "indicator": indicator, "breakdown": breakdown or "total"})
 
 
-def shown_rows(pub: Published, view: View) -> pl.DataFrame:
-    """The rows the grid shows: the indicator at the grain, in the period range, for the breakdown
-    (the mechanism filters choose the cell of the total view, and narrow a breakdown by mechanism)."""
+def grid_rows(pub: Published, view: View) -> pl.DataFrame | None:
+    """The rows the grid shows: the indicator at the grain, in the period range, for the breakdown,
+    within the mechanism scope (its own cell for all records, its crossed cells for a breakdown);
+    None where the scope has no such cells."""
     if view.breakdown == "total":
+        if view.scope[0] not in pub.catalogue_entry(view.indicator)["breakdowns"]:
+            return None
         rows = in_range(scope_rows(pub, view.indicator, view), view)
     else:
         rows = breakdown_rows(pub, view.indicator, view, view.breakdown)
-    return rows.select(SHOWN_COLUMNS)
+    return None if rows is None else rows.select(GRID_COLUMNS)
 
 
 def explorer_figure(rows: pl.DataFrame, entry: dict, view: View):
-    unit, title = entry["unit"], f"{entry['indicator_id']} {entry['name']}"
+    unit, title, limit = entry["unit"], f"{entry['indicator_id']} {entry['name']}", small_n()
     if view.breakdown == "total":
-        return trend_figure(rows, f"{title}, {scope_words(view)}, {view.start} to {view.end}", unit, height=320)
-    by = BREAKDOWN_LABELS.get(view.breakdown, view.breakdown).lower()
+        return trend_figure(rows, f"{title}, {scope_words(view)}, {view.start} to {view.end}", unit, height=340,
+                            small_n=limit)
+    by = f"{breakdown_words(view.breakdown)}, {scope_words(view)}"
     if rows["breakdown_value"].n_unique() <= MAX_LINES:
-        return breakdown_trend_figure(rows, f"{title} by {by}, {view.start} to {view.end}", unit, height=320)
+        return breakdown_trend_figure(rows, f"{title} by {by}, {view.start} to {view.end}", unit, height=340,
+                                      small_n=limit)
     latest = rows["period"].max()
-    return breakdown_figure(rows.filter(period=latest), f"{title} by {by}, {latest}", unit)
+    return breakdown_figure(rows.filter(period=latest), f"{title} by {by}, {latest}", unit, small_n=limit)
+
+
+def unavailable_figure(said: str) -> go.Figure:
+    """An empty chart saying why it is empty (never another scope's figures in its place)."""
+    fig = go.Figure()
+    fig.add_annotation(text=said, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font={"size": 14})
+    fig.update_layout(height=200, font={"family": FONT}, plot_bgcolor="white", paper_bgcolor="white",
+                      xaxis={"visible": False}, yaxis={"visible": False})
+    return fig
 
 
 def csv_text(rows: pl.DataFrame) -> str:
@@ -140,22 +169,37 @@ def xlsx_bytes(rows: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def column_defs(pub: Published, breakdown: str) -> list[dict]:
-    """The grid's columns; breakdowns and their values show in words (`refData`) while the rows,
-    and so the downloads, keep the codes of the export."""
-    numeric = {"numerator", "denominator", "value", "baseline", "target"}
-    words = {"breakdown": BREAKDOWN_LABELS,
-             "breakdown_value": (mechanism_options(pub, None) if breakdown == "mechanism_id"
-                                 else BREAKDOWN_VALUE_LABELS.get(breakdown, {}))}
+def column_defs(pub: Published, rows: pl.DataFrame) -> list[dict]:
+    """The grid's columns, the key ones first; breakdowns, their values and statuses show
+    in words (`refData`: a crossed cell as its plain value) while the rows, and so the downloads,
+    keep the codes of the export."""
+    numeric = {"numerator", "denominator", "value", "baseline", "target", "n", "achieved"}
+    mechanisms = mechanism_options(pub, None)
+    cells = list(rows.select("breakdown", "breakdown_value").unique().iter_rows())
+    words = {
+        "breakdown": {b: BREAKDOWN_LABELS.get(plain_cell(b, v)[0], b) for b, v in cells},
+        "breakdown_value": {v: (mechanisms.get(plain_cell(b, v)[1], v) if plain_cell(b, v)[0] == "mechanism_id"
+                                else value_label(b, v)) for b, v in cells},
+        "status": STATUS_WORDS,
+    }
+    headers = {"breakdown_value": "breakdown value", "n": "n", "achieved": "% achieved"}
+    formats = {"value": "agoraFormat(params)", "baseline": "agoraFormat(params)", "target": "agoraFormat(params)",
+               "n": f"agoraN(params, {small_n()})", "achieved": "agoraAchieved(params)",
+               "partial": "agoraPartial(params)"}
+    order = [*KEY_COLUMNS, *(c for c in GRID_COLUMNS if c not in KEY_COLUMNS)]
     defs = []
-    for column in SHOWN_COLUMNS:
-        d = {"field": column, "headerName": column.replace("_", " ")}
+    for column in order:
+        d = {"field": column, "headerName": headers.get(column, column.replace("_", " "))}
+        if column in PINNED_COLUMNS:
+            d["pinned"] = "left"
+        if column == "partial":
+            d["cellDataType"] = False  # words, not AG Grid's checkbox
         if column in words:
             d["refData"] = words[column]
         if column in numeric:
             d["type"] = "rightAligned"
             d["filter"] = "agNumberColumnFilter"
-        if column in ("value", "baseline", "target"):
-            d["valueFormatter"] = {"function": "agoraFormat(params)"}
+        if column in formats:
+            d["valueFormatter"] = {"function": formats[column]}
         defs.append(d)
     return defs

@@ -6,4 +6,4 @@ from dashboards.area import area_page
 
 dash.register_page(__name__, path="/follow-through", name="Follow-through", title="Agora · Follow-through", order=3)
 
-layout = area_page("Follow-through", "follow-through")
+layout = area_page("Follow-through")

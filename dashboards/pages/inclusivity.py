@@ -6,4 +6,4 @@ from dashboards.area import area_page
 
 dash.register_page(__name__, path="/inclusivity", name="Inclusivity", title="Agora · Inclusivity", order=2)
 
-layout = area_page("Inclusivity", "inclusivity")
+layout = area_page("Inclusivity")

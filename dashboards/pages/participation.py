@@ -6,4 +6,4 @@ from dashboards.area import area_page
 
 dash.register_page(__name__, path="/participation", name="Participation", title="Agora · Participation", order=1)
 
-layout = area_page("Participation", "participation")
+layout = area_page("Participation")

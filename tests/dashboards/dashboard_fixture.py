@@ -19,12 +19,20 @@ from metrics.catalogue import load_catalogue
 from warehouse.db import connect
 
 RUN_ID = "run-fixture-0001"
-AS_OF = date(2026, 6, 30)
+#: mid-quarter: 2026-Q2, 2026-05 and the year 2026 are partial periods (spec v2)
+AS_OF = date(2026, 5, 15)
 PERIODS = {
     "year": ["2024", "2025", "2026"],
     "quarter": [f"{y}-Q{q}" for y in (2024, 2025) for q in (1, 2, 3, 4)] + ["2026-Q1", "2026-Q2"],
-    "month": [f"2025-{m:02d}" for m in range(7, 13)] + [f"2026-{m:02d}" for m in range(1, 7)],
+    "month": [f"2025-{m:02d}" for m in range(7, 13)] + [f"2026-{m:02d}" for m in range(1, 6)],
 }
+PARTIAL = {"year": "2026", "quarter": "2026-Q2", "month": "2026-05"}
+#: the last complete period of each grain: where the dashboard's default view ends
+LAST_COMPLETE = {"year": "2025", "quarter": "2026-Q1", "month": "2026-04"}
+#: INC-01 has no row at all in this quarter (a trend breaks there)
+MISSING = ("INC-01", "quarter", "2025-Q3")
+#: FOL-05's total in 2026-Q1 rests on 3 responses, 0 of them counted: too few for a headline
+TINY = ("FOL-05", "quarter", "2026-Q1", 0, 3)
 VALUES = {
     "mechanism_kind": ["special_procedure", "treaty_body", "upr"],
     "mechanism_id": ["SR-EXPR", "CRC", "UPR"],
@@ -43,8 +51,10 @@ INDICATOR_SCHEMA = {
     "breakdown": pl.String, "breakdown_value": pl.String, "numerator": pl.Int64, "denominator": pl.Int64,
     "value": pl.Float64, "baseline": pl.Float64, "target": pl.Float64, "status": pl.String, "as_of": pl.Date,
 }
-#: PAR-02's 2026-Q2 total has this target (met by the fixture's value)
+#: PAR-02's quarterly totals from 2025-Q1 have these targets and baselines (met by the fixture's values)
 PAR02_TARGET = 0.5
+PAR02_BASELINE = 0.4
+PAR02_TARGETED = ("2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2")
 
 
 def period_bounds(period: str) -> tuple[date, date]:
@@ -75,20 +85,34 @@ RECORD_CHECKS = [
 ]
 
 
+def cells_of(breakdowns: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The total, each breakdown's values, then the crossed cells of spec v2: every other breakdown
+    within each mechanism (`mechanism_id|b`, `M|v`) and within each mechanism kind."""
+    cells = [("total", "all")] + [(b, v) for b in breakdowns if b != "total" for v in VALUES[b]]
+    crossed = [b for b in breakdowns if b not in ("total", "mechanism_id", "mechanism_kind")]
+    for scope in ("mechanism_id", "mechanism_kind"):
+        if scope in breakdowns:
+            cells += [(f"{scope}|{b}", f"{m}|{v}") for m in VALUES[scope] for b in crossed for v in VALUES[b]]
+    return cells
+
+
 def fixture_rows() -> list[tuple]:
-    """Deterministic indicator rows: every catalogue indicator, grain, period and breakdown value."""
+    """Deterministic indicator rows: every catalogue indicator, grain, period and cell (plain and crossed)."""
     rows = []
     for i, ind in enumerate(load_catalogue().indicators):
         for grain, periods in PERIODS.items():
             for p, period in enumerate(periods):
+                if (ind.id, grain, period) == MISSING:
+                    continue
                 start, end = period_bounds(period)
-                cells = [("total", "all")] + [(b, v) for b in ind.breakdowns if b != "total" for v in VALUES[b]]
-                for c, (breakdown, value_label) in enumerate(cells):
-                    denominator = 20 + 3 * p + 7 * c + i
+                for c, (breakdown, value_label) in enumerate(cells_of(ind.breakdowns)):
+                    denominator = 20 + 3 * p + 7 * (c % 11) + i
                     # one small cell per indicator: the first breakdown value in the first period
                     if c == 1 and p == 0:
                         denominator = 3
                     numerator = (denominator * (40 + 5 * ((p + c + i) % 9))) // 100
+                    if (ind.id, grain, period) == TINY[:3] and breakdown == "total":
+                        numerator, denominator = TINY[3:]
                     if ind.unit == "count":
                         num, den, value = numerator + denominator, None, float(numerator + denominator)
                     elif ind.unit == "ratio":
@@ -101,8 +125,8 @@ def fixture_rows() -> list[tuple]:
                         num, den, value = None, denominator, round(0.5 + ((p + c + i) % 5) / 10, 4)
                     target = baseline = None
                     status = "no_target"
-                    if ind.id == "PAR-02" and grain == "quarter" and period == "2026-Q2" and breakdown == "total":
-                        target, baseline = PAR02_TARGET, 0.4
+                    if ind.id == "PAR-02" and grain == "quarter" and period in PAR02_TARGETED and breakdown == "total":
+                        target, baseline = PAR02_TARGET, PAR02_BASELINE
                         status = "met" if value >= target else "not_met"
                     rows.append((RUN_ID, ind.id, ind.name, ind.area, ind.unit, grain, period, start, end,
                                  breakdown, value_label, num, den, value, baseline, target, status, AS_OF))

@@ -75,16 +75,20 @@ def test_breakdown_lines_are_named_in_words():
 
 
 def test_the_highest_value_label_has_room_above_it():
-    trend = pl.DataFrame({"period": ["2026-Q1", "2026-Q2", "2026-Q3"], "value": [0.42, 0.61, None],
+    trend = pl.DataFrame({"period": ["2026-Q1", "2026-Q2", "2026-Q3"], "value": [4.2, 6.1, None],
                           "suppressed": [False, False, True]})
-    fig = trend_figure(trend, "Trend", "ratio")
+    fig = trend_figure(trend, "Trend", "mean")
     low, high = fig.layout.yaxis.range
-    assert low == 0 and high == pytest.approx(0.61 * (1 + HEADROOM))
+    assert low == 0 and high == pytest.approx(6.1 * (1 + HEADROOM))
     assert fig.data[0].cliponaxis is False
     bars = breakdown_figure(rows("modality", {"online": 120.0, "hybrid": 80.0}), "By modality", "count")
     assert bars.layout.xaxis.range == pytest.approx((0, 120 * (1 + HEADROOM)))
 
 
-def test_an_all_suppressed_or_zero_trend_leaves_the_range_to_plotly():
+def test_an_all_suppressed_or_zero_trend_leaves_the_range_to_plotly_but_a_ratio_spans_0_to_100_per_cent():
     trend = pl.DataFrame({"period": ["2026-Q1", "2026-Q2"], "value": [0.0, 0.0], "suppressed": [False, False]})
-    assert trend_figure(trend, "Trend", "ratio").layout.yaxis.range is None
+    assert trend_figure(trend, "Trend", "count").layout.yaxis.range is None
+    # "0.0%" of 1 once drew an axis from -100% to 100%
+    assert tuple(trend_figure(trend, "Trend", "ratio").layout.yaxis.range) == (0, 1)
+    bars = breakdown_figure(rows("modality", {"online": 0.0, "hybrid": 0.0}), "By modality", "ratio")
+    assert tuple(bars.layout.xaxis.range) == (0, 1)
