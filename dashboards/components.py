@@ -120,7 +120,7 @@ def definition_hint(entry: dict) -> html.Span:
                    html.Strong("Population: "), entry["population"], html.Br(),
                    html.Strong("Counted: "), entry["numerator"]],
                   className="hint-text", role="tooltip"),
-    ], className="hint", tabIndex=0, **{"aria-label": f"Definition of {entry['name']}"})
+    ], className="hint", tabIndex=0, role="group", **{"aria-label": f"Definition of {entry['name']}"})
 
 
 def message(text: str) -> html.P:

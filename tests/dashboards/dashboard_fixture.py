@@ -106,7 +106,7 @@ def fixture_rows() -> list[tuple]:
                     continue
                 start, end = period_bounds(period)
                 for c, (breakdown, value_label) in enumerate(cells_of(ind.breakdowns)):
-                    denominator = 20 + 3 * p + 7 * (c % 11) + i
+                    denominator = 40 + 3 * p + 7 * (c % 11) + i
                     # one small cell per indicator: the first breakdown value in the first period
                     if c == 1 and p == 0:
                         denominator = 3

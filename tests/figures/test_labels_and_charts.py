@@ -92,3 +92,48 @@ def test_an_all_suppressed_or_zero_trend_leaves_the_range_to_plotly_but_a_ratio_
     assert tuple(trend_figure(trend, "Trend", "ratio").layout.yaxis.range) == (0, 1)
     bars = breakdown_figure(rows("modality", {"online": 0.0, "hybrid": 0.0}), "By modality", "ratio")
     assert tuple(bars.layout.xaxis.range) == (0, 1)
+
+
+def trend_rows(periods, values, partial=None, target=None, baseline=None, n=None) -> pl.DataFrame:
+    count = len(periods)
+    return pl.DataFrame({
+        "period": periods, "value": values, "suppressed": [False] * count,
+        "partial": partial or [False] * count, "as_of": ["2026-05-15"] * count,
+        "target": target or [None] * count, "baseline": baseline or [None] * count, "n": n or [40] * count,
+    }, schema_overrides={"target": pl.Float64, "baseline": pl.Float64})
+
+
+def test_a_trend_breaks_at_a_missing_period_and_says_so():
+    fig = trend_figure(trend_rows(["2025-Q2", "2025-Q4", "2026-Q1"], [0.4, 0.5, 0.6]), "Trend", "ratio")
+    assert list(fig.data[0].x) == ["2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1"]
+    assert list(fig.data[0].y) == [0.4, None, 0.5, 0.6] and fig.data[0].connectgaps is False
+    assert [a.text for a in fig.layout.annotations if a.x == "2025-Q3"] == ["no data"]
+    lines = breakdown_trend_figure(rows("modality", {"online": 0.3}, "2025-Q1").vstack(
+        rows("modality", {"online": 0.5}, "2025-Q3")), "By modality", "ratio")
+    assert list(lines.data[0].x) == ["2025-Q1", "2025-Q2", "2025-Q3"] and list(lines.data[0].y) == [0.3, None, 0.5]
+
+
+def test_a_partial_period_is_an_open_point_on_a_dashed_segment_said_in_the_legend():
+    fig = trend_figure(trend_rows(["2025-Q4", "2026-Q1", "2026-Q2"], [0.4, 0.5, 0.2], partial=[False, False, True]),
+                       "Trend", "ratio", small_n=30)
+    solid, dashed = fig.data[0], fig.data[1]
+    assert list(solid.y) == [0.4, 0.5, None]
+    assert dashed.name == "partial period: data to 2026-05-15" and dashed.line.dash == "dash"
+    assert list(dashed.y) == [None, 0.5, 0.2] and dashed.marker.symbol[2] == "circle-open"
+    assert fig.layout.showlegend is True
+    assert list(solid.customdata) == ["40.0% (n = 40)", "50.0% (n = 40)", "20.0% (n = 40), partial: data to 2026-05-15"]
+
+
+def test_targets_and_baselines_are_drawn_per_period():
+    fig = trend_figure(trend_rows(["2025-Q4", "2026-Q1"], [4.0, 6.0], target=[None, 5.0], baseline=[3.0, 3.5],
+                                  n=[40, 3]), "Trend", "mean", small_n=30)
+    named = {trace.name: trace for trace in fig.data}
+    assert list(named["target"].y) == [None, 5.0] and list(named["baseline"].y) == [3.0, 3.5]
+    assert list(named["value"].customdata) == ["4.0 (n = 40)", "6.0 (n = 3, small)"]
+
+
+def test_a_crossed_cell_reads_as_its_plain_value():
+    assert value_label("mechanism_id|region", "CRC|AG") == "African Group"
+    assert value_label("mechanism_kind|org_type", "treaty_body|network") == "Network"
+    fig = breakdown_figure(rows("mechanism_id|modality", {"CRC|online": 0.3, "CRC|in_person": 0.5}), "By", "ratio")
+    assert list(fig.data[0].y) == ["Online", "In person"]
