@@ -19,6 +19,7 @@ from foundation.vocabulary import AREAS, GRAINS
 from figures.formatting import n_column
 from metrics.achievement import achieved
 from metrics.disclosure import apply_disclosure
+from metrics.engine import partial_period
 
 #: figures kept per snapshot before the cache starts afresh
 MAX_DRAWN = 4000
@@ -148,7 +149,10 @@ def _read(snapshot: Path, audience: str, threshold: int) -> Published:
     catalogue = frames["catalogue"].sort("position")
     if "headline" not in catalogue.columns:  # a snapshot published before the catalogue had the field
         catalogue = catalogue.with_columns(headline=pl.lit(False))
-    indicators = _with_n_and_achieved(apply_disclosure(frames["indicator_values"], audience, threshold), catalogue)
+    values = frames["indicator_values"]
+    if "partial" not in values.columns:  # a snapshot published before spec v2's partial periods
+        values = values.with_columns(partial=partial_period())
+    indicators = _with_n_and_achieved(apply_disclosure(values, audience, threshold), catalogue)
     quarantine = frames["quarantine_summary"]
     if audience == "public":
         # A reason may quote a rejected row's values, which can name an organisation.

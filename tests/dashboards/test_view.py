@@ -43,7 +43,7 @@ def test_an_inverted_range_is_swapped_and_says_so(pub):
 
 def test_n_is_the_denominator_or_the_count_and_achieved_comes_with_the_row(pub):
     ratio = pub.indicators.filter(indicator_id="PAR-02", grain="quarter", period="2026-Q1", breakdown="total")
-    assert ratio["n"].to_list() == ratio["denominator"].to_list() == [45]
+    assert ratio["n"].to_list() == ratio["denominator"].to_list() == [65]
     # (value - baseline) / (target - baseline) = (0.4 - 0.4) / (0.5 - 0.4)
     assert ratio["achieved"].to_list() == [pytest.approx(0.0)]
     count = pub.indicators.filter(indicator_id="PAR-01", grain="quarter", period="2026-Q1", breakdown="total")
@@ -93,3 +93,15 @@ def test_the_app_page_says_its_language_and_takes_small_n_from_the_settings(tmp_
     assert '<html lang="en">' in app.index_string
     assert app.server.config["AGORA"]["small_n"] == 12 == Settings().small_n
     assert create_app(tmp_path / "none.duckdb", small_n=40).server.config["AGORA"]["small_n"] == 40
+
+
+def test_a_snapshot_from_before_partial_periods_and_headlines_still_opens(tmp_path):
+    import duckdb
+
+    snapshot = publish_snapshot(build_fixture_warehouse(tmp_path / "agora.duckdb"), tmp_path / "s.duckdb")
+    with duckdb.connect(str(snapshot)) as con:
+        con.execute("ALTER TABLE indicator_values DROP COLUMN partial")
+        con.execute("ALTER TABLE catalogue DROP COLUMN headline")
+    pub = published(snapshot, "internal", 5)
+    assert pub.partial_periods["quarter"] == {PARTIAL["quarter"]}
+    assert not pub.catalogue["headline"].any()
