@@ -5,7 +5,12 @@ import dash
 from dashboards.area import AREA_PATH, area_by_slug, area_layout
 from dashboards.components import current, message, page
 
-dash.register_page(__name__, path_template=AREA_PATH + "<slug>", name="Area", title="Agora · Area", order=7)
+
+def title(slug: str | None = None, **_query) -> str:
+    return f"Agora · {area_by_slug(current(), slug) or 'Area'}"
+
+
+dash.register_page(__name__, path_template=AREA_PATH + "<slug>", name="Area", title=title, order=7)
 
 
 def layout(slug: str | None = None, **query):

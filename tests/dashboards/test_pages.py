@@ -510,6 +510,8 @@ def test_an_area_a_user_catalogue_adds_gets_its_page_and_cards(dash_browser, tmp
         assert page.locator("h1").inner_text() == "Digital access"
         assert page.locator("section.indicator").count() == 1
         assert page.locator("a.nav-link.active").inner_text() == "Digital access"
+        assert page.title() == "Agora · Digital access"
+        assert serious_violations(page, "area-digital-access") == []
         # the shipped areas keep their addresses
         assert watched.open("/participation", READY["/participation"]).locator("h1").inner_text() == "Participation"
         assert watched.problems == []
@@ -521,20 +523,24 @@ def test_an_area_a_user_catalogue_adds_gets_its_page_and_cards(dash_browser, tmp
 AXE_REPORTS = SCREENSHOTS.parent / "axe"
 
 
-def test_every_page_has_no_serious_or_critical_accessibility_violation(watched):
+def serious_violations(page, name: str) -> list[str]:
+    """axe-core's serious and critical violations on the page as it stands; its full report is
+    written to test-artifacts/axe/<name>.json."""
     from axe_playwright_python.sync_playwright import Axe
 
+    results = Axe().run(page)
     AXE_REPORTS.mkdir(parents=True, exist_ok=True)
-    axe = Axe()
+    (AXE_REPORTS / f"{name}.json").write_text(json.dumps(results.response, indent=1), encoding="utf-8")
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def test_every_page_has_no_serious_or_critical_accessibility_violation(watched):
     found = {}
     pages = [*((name, path) for name, path, _ in NAVIGATION),
              ("participation-partial-mechanism", f"/participation?mechanism=CRC&end={PARTIAL['quarter']}"),
              ("explorer-crossed", "/explorer?indicator=PAR-02&mechanism=CRC&breakdown=region")]
     for name, path in pages:
-        page = watched.open(path, READY[path.split("?")[0]])
-        results = axe.run(page)
-        (AXE_REPORTS / f"{name}.json").write_text(json.dumps(results.response, indent=1), encoding="utf-8")
-        found[name] = [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-                       for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+        found[name] = serious_violations(watched.open(path, READY[path.split("?")[0]]), name)
     assert found == {name: [] for name, _ in pages}
     assert watched.problems == []
