@@ -50,7 +50,7 @@ def area_layout(pub: Published | None, area: str, query: dict) -> html.Main:
         return page(area, pub)
     choices = _breakdown_choices(pub, area)
     view = resolve_view(pub, query)
-    breakdown = view.breakdown if view.breakdown in choices else DEFAULT_BREAKDOWN
+    breakdown = view.breakdown if view.breakdown in choices else _default_breakdown(view, choices)
     return page(area, pub, filter_bar(pub, view, [breakdown_control(choices, breakdown)]),
                 dcc.Store(id="area-name", data=area),
                 dcc.Loading(html.Div(area_sections(pub, area, view, breakdown), id="area-body"), delay_show=400))
@@ -66,6 +66,13 @@ def area_layout(pub: Published | None, area: str, query: dict) -> html.Main:
 def area_for_filters(grain, start, end, kind, mechanism, breakdown, area):
     view = view_from_controls({"grain": grain, "start": start, "end": end, "kind": kind, "mechanism": mechanism})
     return area_sections(current(), area, view, breakdown)
+
+
+def _default_breakdown(view: View, choices: list[str]) -> str:
+    """By mechanism kind; within one mechanism, where by kind says nothing, its first own breakdown."""
+    if not view.mechanism:
+        return DEFAULT_BREAKDOWN
+    return next((b for b in choices if b not in ("mechanism_kind", "mechanism_id")), DEFAULT_BREAKDOWN)
 
 
 def _breakdown_choices(pub: Published, area: str) -> list[str]:

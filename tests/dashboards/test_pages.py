@@ -435,6 +435,9 @@ def test_the_mechanism_filter_shows_the_mechanisms_own_breakdowns(watched, fixtu
     section = page.locator("#section-PAR-05").inner_text()
     assert "not available for a single mechanism" in section and page.locator("#breakdown-PAR-05").count() == 0
     page.screenshot(path=str(SCREENSHOTS / "participation-mechanism-CRC.png"), full_page=True)
+    # without a breakdown asked for, a mechanism's page opens on one of its own (by kind says nothing of one)
+    own = watched.open("/participation?mechanism=CRC", "#breakdown-PAR-02 text.bartext")
+    assert own.locator("#breakdown-PAR-02 .gtitle").text_content() == f"By engagement kind, {period}, mechanism CRC"
     # the explorer: the crossed rows in words, the download keeps the codes
     grid_page = watched.open(f"/explorer?indicator=PAR-02&mechanism=CRC&breakdown=region&start={period}&end={period}",
                              READY["/explorer"])
