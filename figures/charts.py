@@ -84,7 +84,8 @@ def _mark_missing(fig: go.Figure, periods: list[str]) -> None:
                            font={"size": 10, "color": "#57606a"})
 
 
-def _hover_texts(rows: pl.DataFrame, unit: str, labels: list[str], small_n: int | None) -> list[str]:
+def _hover_texts(rows: pl.DataFrame, unit: str, labels: list[str], small_n: int | None,
+                 say_partial: bool = True) -> list[str]:
     """What a point says on hover: its value, the n it rests on (flagged when small), and whether
     its period was not over on the as-of date."""
     texts = []
@@ -93,7 +94,7 @@ def _hover_texts(rows: pl.DataFrame, unit: str, labels: list[str], small_n: int 
         # a count is its own n: said once
         said_n = small_n is not None and label not in ("–", SUPPRESSED) and unit != "count"
         text = f"{label} ({format_n(n, small_n)})" if said_n else label
-        if partial:
+        if partial and say_partial:
             text += f", partial: data to {as_of}"
         texts.append(text)
     return texts
@@ -188,18 +189,24 @@ def breakdown_figure(rows: pl.DataFrame, title: str, unit: str, height: int = 32
     """Horizontal bars, one per breakdown value (named in words, in reading order from the top), each
     labelled with its value as text. A `width` (pixels) draws it narrower than its container would,
     so its text stays readable when a page scales it down into a narrow column. With `small_n`, each
-    bar's text gives its n (`n` column), flagged under `small_n`."""
+    bar's text gives its n (`n` column), flagged under `small_n`. A partial period is said once, in
+    the title."""
     rows = _in_reading_order(rows).reverse()  # plotly draws the first bar at the bottom
     labels = _labels(rows, unit)
     values = [0 if label == "suppressed" else v for v, label in zip(rows["value"].to_list(), labels)]
     hover = _hover_texts(rows, unit, labels, small_n)
+    said = partial_words(rows)
+    title = f"{title}<br><sup>{said}</sup>" if said else title
     fig = go.Figure(go.Bar(
-        y=rows["shown_as"].to_list(), x=values, orientation="h", text=labels if small_n is None else hover,
+        y=rows["shown_as"].to_list(), x=values, orientation="h",
+        text=labels if small_n is None else _hover_texts(rows, unit, labels, small_n, say_partial=False),
         textposition="outside", marker={"color": PALETTE[0]}, cliponaxis=False, customdata=hover,
         hovertemplate="%{y}: %{customdata}<extra></extra>",
     ))
     fig = _layout(fig, title, unit, max(height, 40 + 26 * rows.height))
     fig.update_layout(width=width)
+    if said:
+        fig.update_layout(margin={"t": 70})  # the title's second line
     if small_n is not None:
         fig.update_layout(margin={"r": 130})  # room for "45.0% (n = 40, small)" beyond the longest bar
     fig.update_xaxes(tickformat=".0%" if unit == "ratio" else ",", gridcolor="#e5e5e5",
@@ -264,7 +271,7 @@ def breakdown_trend_figure(rows: pl.DataFrame, title: str, unit: str, height: in
                          name[0])
     said = partial_words(rows)
     if said:
-        fig.add_trace(go.Scatter(x=[None], y=[None], name=f"○ {said}", mode="markers", hoverinfo="skip",
+        fig.add_trace(go.Scatter(x=[None], y=[None], name=said, mode="markers", hoverinfo="skip",
                                  marker={"symbol": "circle-open", "size": 8, "color": "#57606a"}))
     fig.update_xaxes(type="category")
     fig = _layout(fig, title, unit, height)

@@ -137,3 +137,12 @@ def test_a_crossed_cell_reads_as_its_plain_value():
     assert value_label("mechanism_kind|org_type", "treaty_body|network") == "Network"
     fig = breakdown_figure(rows("mechanism_id|modality", {"CRC|online": 0.3, "CRC|in_person": 0.5}), "By", "ratio")
     assert list(fig.data[0].y) == ["Online", "In person"]
+
+
+def test_a_partial_periods_bars_say_so_once_in_the_title():
+    frame = rows("modality", {"online": 0.3, "hybrid": 0.5}).with_columns(
+        partial=pl.lit(True), as_of=pl.lit("2026-05-15"), n=pl.Series([40, 3]))
+    fig = breakdown_figure(frame, "By modality, 2026-Q2", "ratio", small_n=30)
+    assert fig.layout.title.text == "By modality, 2026-Q2<br><sup>partial period: data to 2026-05-15</sup>"
+    assert list(fig.data[0].text) == ["50.0% (n = 3, small)", "30.0% (n = 40)"]
+    assert fig.data[0].customdata[0] == "50.0% (n = 3, small), partial: data to 2026-05-15"
