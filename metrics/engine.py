@@ -19,6 +19,7 @@ from foundation.progress import progress
 from foundation.vocabulary import Period
 from metrics.catalogue import Catalogue, Indicator, load_catalogue
 from metrics.cells import CELL_SCHEMA, TOTAL, EngagedMembers, Measure, catalogue_measure, cells, filter_mask
+from metrics.source_columns import ORGANISATION_ATTRIBUTES
 from metrics.sources import BREAKDOWNS, SOURCES, build_sources
 from metrics.special import COMPUTE_FUNCTIONS
 
@@ -110,8 +111,12 @@ def indicator_cells(catalogue: Catalogue, sources: dict[str, pl.DataFrame], as_o
             return None
         key = (indicator.source, indicator.reference_date, indicator.distinct)
         if key not in engaged:
-            engaged[key] = EngagedMembers(sources[indicator.source], indicator.reference_date, indicator.distinct,
-                                          SOURCES[indicator.source].member_attributes, BREAKDOWNS)
+            frame = sources[indicator.source]
+            # attributes of the organisation are constant only for a count of organisations
+            attributes = tuple(c for c in SOURCES[indicator.source].member_attributes if c in frame.columns) \
+                if indicator.distinct == "org_id" else ()
+            engaged[key] = EngagedMembers(frame, indicator.reference_date, indicator.distinct, attributes,
+                                          breakdowns_of(catalogue, indicator.source))
         return engaged[key]
 
     found = []
@@ -130,6 +135,17 @@ def indicator_cells(catalogue: Catalogue, sources: dict[str, pl.DataFrame], as_o
             timings[f"cells: {indicator.id} ({indicator.compute})"] = time.perf_counter() - started
             bar.advance()
     return pl.concat(found) if found else pl.DataFrame(schema=CELL_SCHEMA)
+
+
+def breakdowns_of(catalogue: Catalogue, source: str) -> tuple[str, ...]:
+    """The spec's breakdowns and every other one the catalogue's indicators over `source` ask for."""
+    return tuple(dict.fromkeys((*BREAKDOWNS, *(b for i in catalogue.indicators if i.source == source
+                                                for b in i.breakdowns))))
+
+
+def organisation_attributes_read(catalogue: Catalogue) -> frozenset[str]:
+    """The organisation attributes the catalogue's indicators read: the only ones the sources carry."""
+    return frozenset(c for i in catalogue.indicators for c in i.columns_read if c in ORGANISATION_ATTRIBUTES)
 
 
 def _with_targets(table: pl.DataFrame, targets: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
@@ -154,7 +170,7 @@ def indicator_table(con: duckdb.DuckDBPyConnection, as_of: date, run_id: str,
     catalogue = catalogue or load_catalogue()
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    sources = build_sources(con, as_of)
+    sources = build_sources(con, as_of, organisation_attributes_read(catalogue))
     targets = con.sql("SELECT indicator_id, period, baseline, target FROM targets").pl()
     timings["read warehouse"] = time.perf_counter() - started
 

@@ -73,12 +73,12 @@ def _write_with(tmp_path: Path, old: str, new: str) -> Path:
 
 
 @pytest.mark.parametrize("old, new, message", [
-    ('unit = "count"', 'unit = "percent"', "PAR-01.*unit is 'percent'"),
+    ('unit = "count"', 'unit = "percent"', "PAR-01.*unit: 'percent' is not one of"),
     ('op = "eq", value = true }]\nnumerator_filters', 'op = "like", value = true }]\nnumerator_filters',
-     "PAR-02.*filter op 'like'"),
+     "PAR-02.*population_filters: the operator 'like' is not one of"),
     ('"engagement_kind", "region", "org_type"]\nsource = "contacts"\ndistinct',
-     '"engagement_kind", "region", "org_type", "colour"]\nsource = "contacts"\ndistinct', "PAR-01.*breakdown 'colour'"),
-    ('\ncompute = "returning_organisations"', '\ncompute = "__import__"', "PAR-05.*compute function '__import__'"),
+     '"engagement_kind", "region", "org_type", "colour"]\nsource = "contacts"\ndistinct', "PAR-01.*breakdowns: 'colour' is not carried by the contacts source"),
+    ('\ncompute = "returning_organisations"', '\ncompute = "__import__"', "PAR-05.*compute: '__import__' is not a compute function"),
     ('column = "spoke"', 'column = "spoke; DROP TABLE runs"', "PAR-07.*not a column of the participations source"),
 ])
 def test_a_mistake_in_the_catalogue_is_an_error_naming_the_indicator(tmp_path, old, new, message):
