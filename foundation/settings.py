@@ -23,6 +23,9 @@ class Settings:
     port: int = field(default_factory=lambda: int(os.environ.get("AGORA_PORT", "8050")))
     #: public outputs suppress a row whose count or denominator is under this
     small_cell_threshold: int = SMALL_CELL_THRESHOLD
+    #: a user catalogue file builds and targets use ($AGORA_CATALOGUE); None: the shipped catalogue
+    catalogue: Path | None = field(
+        default_factory=lambda: Path(os.environ["AGORA_CATALOGUE"]) if os.environ.get("AGORA_CATALOGUE") else None)
 
     @property
     def snapshot(self) -> Path:
@@ -32,6 +35,7 @@ class Settings:
     def with_overrides(self, **overrides) -> "Settings":
         """A copy with the non-None overrides applied (how CLI flags win over env vars)."""
         given = {k: v for k, v in overrides.items() if v is not None}
-        if "warehouse" in given:
-            given["warehouse"] = Path(given["warehouse"])
+        for name in ("warehouse", "catalogue"):
+            if name in given:
+                given[name] = Path(given[name])
         return replace(self, **given)

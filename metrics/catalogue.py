@@ -189,7 +189,8 @@ def catalogue_from_text(text: str, origin: str) -> Catalogue:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CatalogueError(f"The indicator catalogue of {origin} is not valid TOML: {exc}.") from exc
-    catalogue, problems = _checked(document, Path(origin))
+    # a kept text is self-contained: the shipped catalogue's own text says no `extends` either
+    catalogue, problems = _checked(document, Path(origin), kept_text=text)
     if problems:
         raise CatalogueError(f"The indicator catalogue of {origin} cannot be read: {' '.join(problems)}")
     return catalogue
@@ -208,15 +209,16 @@ def _read_document(path: Path) -> tuple[dict | None, list[str]]:
         return None, [f"The indicator catalogue {path} is not valid TOML: {exc}."]
 
 
-def _checked(document: dict, path: Path) -> tuple[Catalogue, list[str]]:
-    """The catalogue a document describes (merged with the shipped one if it extends it), and its problems."""
+def _checked(document: dict, path: Path, kept_text: str | None = None) -> tuple[Catalogue, list[str]]:
+    """The catalogue a document describes (merged with the shipped one if it extends it), and its problems.
+    `kept_text` is the document's text when it is a run's kept catalogue (which never extends another)."""
     problems: list[str] = []
     unknown = sorted(set(document) - {"indicator", "extends"})
     if unknown:
         problems.append(f"{path.name}: unknown top-level key(s) {', '.join(unknown)}; a catalogue holds "
                         f"`extends` and [[indicator]] entries.")
-    is_shipped = path.resolve() == CATALOGUE_PATH.resolve()
-    extends = document.get("extends", "none" if is_shipped else "shipped")
+    is_shipped = kept_text is None and path.resolve() == CATALOGUE_PATH.resolve()
+    extends = document.get("extends", "none" if is_shipped or kept_text is not None else "shipped")
     if extends not in EXTENDS:
         problems.append(f"{path.name}: extends is {extends!r}; it must be \"shipped\" (add to the shipped "
                         f"indicators, replacing any of the same id) or \"none\" (this file is the whole catalogue).")
@@ -243,7 +245,9 @@ def _checked(document: dict, path: Path) -> tuple[Catalogue, list[str]]:
         shipped = load_catalogue(CATALOGUE_PATH).indicators
         replacing = {i.id: i for i in own}
         indicators = [replacing.pop(i.id, i) for i in shipped] + [i for i in own if i.id in replacing]
-    if extends == "none" and not is_shipped:
+    if kept_text is not None:
+        text = kept_text
+    elif extends == "none" and not is_shipped:
         text = _readable_text(path)
     elif is_shipped:
         text = CATALOGUE_PATH.read_text(encoding="utf-8")
