@@ -144,13 +144,15 @@ def _store(con: duckdb.DuckDBPyConnection, run: Run, table: pl.DataFrame, catalo
     try:
         con.execute("DELETE FROM indicator_values WHERE run_id = ?", [run.run_id])
         con.execute("DELETE FROM run_catalogue_rows WHERE run_id = ?", [run.run_id])
+        con.execute("DELETE FROM run_catalogues WHERE run_id = ?", [run.run_id])
         con.execute("DELETE FROM runs WHERE run_id = ?", [run.run_id])
         con.execute(
             "INSERT INTO runs (run_id, as_of, built_at, catalogue_hash, data_hash, code_version, timings, "
-            "validation, row_count, catalogue_text, reference_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "validation, row_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [run.run_id, run.as_of, datetime.now(), run.catalogue_hash, run.data_hash, run.code_version,
-             json.dumps(run.timings), json.dumps(run.validation), run.rows, catalogue.text, run.reference_hash],
+             json.dumps(run.timings), json.dumps(run.validation), run.rows],
         )
+        con.execute("INSERT INTO run_catalogues VALUES (?, ?, ?)", [run.run_id, catalogue.text, run.reference_hash])
         con.executemany("INSERT INTO run_catalogue_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [(run.run_id, *row) for row in catalogue.reference_rows()])
         new_rows = table.select(_STORED_COLUMNS).to_arrow()
@@ -207,7 +209,7 @@ def run_catalogue(warehouse: Path | str, run_id: str | None = None) -> Catalogue
     con = connect(warehouse, read_only=True)
     try:
         chosen = _chosen_run(con, warehouse, run_id)
-        text = con.execute("SELECT catalogue_text FROM runs WHERE run_id = ?", [chosen]).fetchall()[0][0]
+        kept = con.execute("SELECT catalogue_text FROM run_catalogues WHERE run_id = ?", [chosen]).fetchall()
     finally:
         con.close()
-    return catalogue_from_text(text, f"run {chosen}") if text else load_catalogue()
+    return catalogue_from_text(kept[0][0], f"run {chosen}") if kept else load_catalogue()

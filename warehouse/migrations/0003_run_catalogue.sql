@@ -1,11 +1,15 @@
 -- Each run keeps the catalogue it was built with: its text (a self-contained TOML document that
--- metrics.runs.run_catalogue parses) and the hash of the reference data it was built on. The
--- catalogue's reference rows are kept too, so the published snapshot copies them without the
--- warehouse having to read a catalogue. Runs kept before this migration have neither (empty).
-ALTER TABLE runs ADD COLUMN catalogue_text VARCHAR;
-ALTER TABLE runs ADD COLUMN reference_hash VARCHAR;
+-- metrics.runs.run_catalogue parses) and the hash of the reference data it was built on, in a table
+-- beside runs keyed by run_id (so runs keeps its columns). The catalogue's reference rows are kept
+-- too, so the published snapshot copies them without the warehouse reading a catalogue. A run kept
+-- before this migration has neither: it was built with the shipped catalogue of its day.
+CREATE TABLE IF NOT EXISTS run_catalogues (
+    run_id VARCHAR PRIMARY KEY,
+    catalogue_text VARCHAR NOT NULL,
+    reference_hash VARCHAR NOT NULL
+);
 
-CREATE TABLE run_catalogue_rows (
+CREATE TABLE IF NOT EXISTS run_catalogue_rows (
     run_id VARCHAR NOT NULL,
     position INTEGER NOT NULL,         -- the indicator's place in the catalogue
     indicator_id VARCHAR NOT NULL,
