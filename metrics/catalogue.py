@@ -399,6 +399,8 @@ def _indicator_from(entry: dict, position: int, file_name: str) -> tuple[Indicat
         fail("compute", "an index needs a compute function")
     elif unit == "mean" and "numerator_sum" not in entry:
         fail("numerator_sum", "a mean needs a numerator_sum column")
+    if distinct and distinct in breakdowns:
+        fail("breakdowns", f"{distinct} is what the indicator counts: it cannot also break it down")
     if distinct and (numerator_sum or denominator_sum or measure):
         fail("distinct", "a distinct count counts members: it takes no numerator_sum, denominator_sum or measure")
     if distinct and unit in ("mean", "median"):

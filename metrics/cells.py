@@ -187,7 +187,7 @@ class EngagedMembers:
         self._dated, self._breakdowns = dated, breakdowns
         self._restricted: dict[bytes, EngagedMembers] = {}
         self._records = dated.select(period_index(pl.col(reference_date), "month").alias("period_index"), member,
-                                     *(b for b in breakdowns if b in frame.columns and b not in member_attributes))
+                                     *(b for b in breakdowns if b in frame.columns and b not in (*member_attributes, member)))
         self._member_count = int(self._records[member].max() or 0) + 1
         everybody = pl.int_range(self._member_count, dtype=self._records[member].dtype, eager=True).alias(member)
         #: row i holds the attributes of member i (members are numbers from 0): gathered, never joined

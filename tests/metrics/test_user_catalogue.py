@@ -148,6 +148,36 @@ breakdowns = ["total", "state_response", "region"]
 source = "recommendations"
 population_filters = [{ column = "state_response", op = "in", value = ["supported", "noted"] }]
 numerator_filters = [{ column = "theme_count", op = "ge", value = 2 }]
+
+[[indicator]]
+id = "CAP-09"
+name = "Engagements written to"
+area = "Capacity"
+unit = "count"
+polarity = "higher_is_better"
+definition = "Different engagements that received a written submission in the period."
+population = "Submissions."
+numerator = "Their engagements, counted once."
+reference_date = "received_on"
+breakdowns = ["total", "women_led", "language"]
+source = "submissions"
+distinct = "engagement_id"
+
+[[indicator]]
+id = "CAP-10"
+name = "Attending organisations that spoke"
+area = "Capacity"
+unit = "ratio"
+polarity = "higher_is_better"
+definition = "Of the organisations that attended, the share that took the floor at least once."
+population = "Organisations with an attended participation."
+numerator = "Those that spoke at one of them."
+reference_date = "start_date"
+breakdowns = ["total", "women_led", "modality"]
+source = "participations"
+distinct = "org_id"
+population_filters = [{ column = "attended", op = "eq", value = true }]
+numerator_filters = [{ column = "spoke", op = "eq", value = true }]
 '''
 
 #: the records each indicator is over, in SQL written from the spec and the catalogue above (never the engine)
@@ -166,7 +196,7 @@ CONTACTS = """
     LEFT JOIN regions r ON r.iso3 = o.country
 """
 PARTICIPATIONS = """
-    SELECT p.*, e.start_date, m.kind AS mechanism_kind, o.budget_band, o.youth_led
+    SELECT p.*, e.start_date, e.modality, m.kind AS mechanism_kind, o.budget_band, o.youth_led, o.women_led
     FROM participations p JOIN engagements e USING (engagement_id) JOIN mechanisms m USING (mechanism_id)
     JOIN organisations o USING (org_id) WHERE e.start_date <= $as_of
 """
@@ -176,7 +206,7 @@ FEEDBACK = """
     WHERE f.submitted_on <= $as_of
 """
 SUBMISSIONS = """
-    SELECT s.*, coalesce(o.org_type, 'unknown') AS org_type,
+    SELECT s.*, coalesce(o.org_type, 'unknown') AS org_type, o.women_led,
            CASE WHEN s.acknowledged_on <= $as_of THEN s.acknowledged_on - s.received_on END AS days
     FROM submissions s LEFT JOIN organisations o USING (org_id) WHERE s.received_on <= $as_of
 """
@@ -209,6 +239,9 @@ EXPECTED_SQL = {
                "count(*) FILTER (state_response IN ('supported', 'noted') AND theme_count >= 2)",
                "count(*) FILTER (state_response IN ('supported', 'noted'))", "numerator / denominator",
                "denominator >= 1"),
+    "CAP-09": (SUBMISSIONS, "received_on", "count(DISTINCT engagement_id)", "NULL", "numerator", "numerator >= 1"),
+    "CAP-10": (PARTICIPATIONS, "start_date", "count(DISTINCT org_id) FILTER (attended AND spoke)",
+               "count(DISTINCT org_id) FILTER (attended)", "numerator / denominator", "denominator >= 1"),
 }
 
 
@@ -297,12 +330,12 @@ def test_the_officers_targets_apply_to_their_total_rows(officer):
 
 def test_the_run_keeps_the_catalogue_and_everything_reading_it_shows_the_new_area(officer):
     kept = run_catalogue(officer["warehouse"], officer["run_id"])
-    assert len(kept.indicators) == 29 + 8
+    assert len(kept.indicators) == 29 + 10
     assert list(kept.areas) == ["Participation", "Inclusivity", "Follow-through", "Capacity"]
     snapshot = officer["warehouse"].with_name("agora.published.duckdb")
     with duckdb.connect(str(snapshot), read_only=True) as con:
         areas = dict(con.sql("SELECT area, count(*) FROM catalogue GROUP BY area").fetchall())
-    assert areas["Capacity"] == 5 and areas["Follow-through"] == 13 + 3
+    assert areas["Capacity"] == 7 and areas["Follow-through"] == 13 + 3
     book = openpyxl.load_workbook(officer["xlsx"], read_only=True)
     assert "Capacity" in book.sheetnames
     reference = [row[0] for row in book["Indicator reference"].iter_rows(min_row=2, values_only=True)]
@@ -326,6 +359,6 @@ def test_another_catalogue_is_another_run(officer, tmp_path):
     assert main(["--warehouse", str(warehouse), "build", "--as-of", AS_OF.isoformat(), "--catalogue", str(alone)]) == 0
     runs = list_runs(warehouse)["run_id"].to_list()
     assert len(runs) == 2 and officer["run_id"] in runs
-    assert run_catalogue(warehouse).ids == {f"CAP-0{n}" for n in range(1, 9)}
+    assert run_catalogue(warehouse).ids == {f"CAP-{n:02}" for n in range(1, 11)}
     # the earlier run still reads the catalogue it was built with
-    assert len(run_catalogue(warehouse, officer["run_id"]).indicators) == 29 + 8
+    assert len(run_catalogue(warehouse, officer["run_id"]).indicators) == 29 + 10
