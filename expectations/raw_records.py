@@ -22,7 +22,8 @@ from warehouse.contract import ENTITIES, Column, Entity
 
 SUITES_DIR = Path(__file__).with_name("suites")
 
-PERIOD_PATTERN = r"^[0-9]{4}(?:-Q[1-4]|-(?:0[1-9]|1[0-2]))?$"
+#: a year, a quarter, a month, or LOP: the life of the programme (a target beside the period targets)
+PERIOD_PATTERN = r"^(?:[0-9]{4}(?:-Q[1-4]|-(?:0[1-9]|1[0-2]))?|LOP)$"
 
 #: contract row rules that GX cannot express (they need another entity); ingest checks them
 CROSS_ENTITY_RULES = frozenset({"reported_after_issue"})
@@ -112,7 +113,7 @@ def _row_rule_expectation(entity: Entity, rule_id: str) -> dict:
     if rule_id == "period_format":
         return _expectation(
             "expect_column_values_to_match_regex", rule,
-            "period {period!r} is not a year (2026), quarter (2026-Q3) or month (2026-07)",
+            "period {period!r} is not a year (2026), quarter (2026-Q3), month (2026-07) or LOP (the life of the programme)",
             column="period", regex=PERIOD_PATTERN,
         )
     raise KeyError(f"the contract rule {entity.name}.{rule_id} has no expectation; add one here")

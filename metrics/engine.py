@@ -22,6 +22,7 @@ from metrics.cells import CELL_SCHEMA, TOTAL, EngagedMembers, Measure, catalogue
 from metrics.source_columns import ORGANISATION_ATTRIBUTES
 from metrics.sources import BREAKDOWNS, SOURCES, build_sources
 from metrics.special import COMPUTE_FUNCTIONS
+from metrics.targets import ReadTargets, read_targets
 
 TABLE_COLUMNS = (
     "indicator_id", "indicator_name", "area", "unit", "grain", "period", "period_start", "period_end",
@@ -45,6 +46,8 @@ class EngineResult:
     timings: dict[str, float] = field(default_factory=dict)
     #: the indicators whose population has a member at the build date: each must have rows
     expected_indicators: frozenset[str] = frozenset()
+    #: the targets as read (ratios as shares, life-of-programme ones apart, warnings)
+    targets: ReadTargets | None = None
 
 
 def period_label(grain: str, index: int) -> tuple[str, date, date]:
@@ -171,7 +174,7 @@ def indicator_table(con: duckdb.DuckDBPyConnection, as_of: date, run_id: str,
     timings: dict[str, float] = {}
     started = time.perf_counter()
     sources = build_sources(con, as_of, organisation_attributes_read(catalogue))
-    targets = con.sql("SELECT indicator_id, period, baseline, target FROM targets").pl()
+    targets = read_targets(con.sql("SELECT indicator_id, period, baseline, target FROM targets").pl(), catalogue)
     timings["read warehouse"] = time.perf_counter() - started
 
     cell_frame = indicator_cells(catalogue, sources, as_of, timings)
@@ -182,9 +185,9 @@ def indicator_table(con: duckdb.DuckDBPyConnection, as_of: date, run_id: str,
         schema={"indicator_id": pl.String, "indicator_name": pl.String, "area": pl.String, "unit": pl.String})
     table = (cell_frame.join(_periods(cell_frame), on=["grain", "period_index"], how="left")
              .join(metadata, on="indicator_id", how="left"))
-    table = _with_targets(table, targets, catalogue).with_columns(
+    table = _with_targets(table, targets.periods, catalogue).with_columns(
         suppressed=pl.lit(False), as_of=pl.lit(as_of, pl.Date), run_id=pl.lit(run_id, pl.String),
     ).with_columns(partial=partial_period()).select(TABLE_COLUMNS).cast(TABLE_SCHEMA).sort(SORT_KEY)
     expected = expected_indicators(catalogue, sources, as_of)
     timings["assemble"] = time.perf_counter() - started
-    return EngineResult(table=table, timings=timings, expected_indicators=expected)
+    return EngineResult(table=table, timings=timings, expected_indicators=expected, targets=targets)

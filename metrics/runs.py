@@ -55,6 +55,8 @@ class Run:
     code_version: str
     #: sha256 of the reference data files (countries, regional groups, UPR sessions)
     reference_hash: str = ""
+    #: what the build read differently from what was written (targets read as per cents, or left out)
+    warnings: tuple[str, ...] = ()
 
     def render(self) -> str:
         """One screen: what was built, from what, and where the time went."""
@@ -66,6 +68,7 @@ class Run:
             "  timings:",
         ]
         lines += [f"    {step:45} {seconds:8.2f} s" for step, seconds in self.timings.items()]
+        lines += ["  warnings:", *(f"    {warning}" for warning in self.warnings)] if self.warnings else []
         return "\n".join(lines)
 
 
@@ -120,7 +123,9 @@ def build_run(warehouse: Path | str, as_of: date, catalogue: Catalogue | None = 
         timings = {"hash data": hashed, **result.timings}
 
         started = time.perf_counter()
-        validation = check_indicator_table(result.table, catalogue.ids, result.expected_indicators)
+        # the build's warnings are kept with its validation summary
+        validation = {**check_indicator_table(result.table, catalogue.ids, result.expected_indicators),
+                      "warnings": list(result.targets.warnings)}
         timings["check outputs"] = time.perf_counter() - started
 
         started = time.perf_counter()
@@ -128,8 +133,8 @@ def build_run(warehouse: Path | str, as_of: date, catalogue: Catalogue | None = 
         timings["total"] = 0.0
         run = Run(run_id=run_id, as_of=as_of, rows=result.table.height, timings=timings, validation=validation,
                   data_hash=data, catalogue_hash=catalogue.hash, code_version=code_version(),
-                  reference_hash=reference_hash())
-        _store(con, run, result.table, catalogue)
+                  reference_hash=reference_hash(), warnings=result.targets.warnings)
+        _store(con, run, result.table, catalogue, result.targets.programme)
         timings["store"] = time.perf_counter() - started
         timings["total"] = sum(v for k, v in timings.items() if k != "total")
         con.execute("UPDATE runs SET timings = ? WHERE run_id = ?", [json.dumps(timings), run_id])
@@ -138,10 +143,14 @@ def build_run(warehouse: Path | str, as_of: date, catalogue: Catalogue | None = 
         con.close()
 
 
-def _store(con: duckdb.DuckDBPyConnection, run: Run, table: pl.DataFrame, catalogue: Catalogue) -> None:
-    """Replace the run's rows, its kept catalogue included, atomically."""
+def _store(con: duckdb.DuckDBPyConnection, run: Run, table: pl.DataFrame, catalogue: Catalogue,
+           programme_targets: pl.DataFrame) -> None:
+    """Replace the run's rows, its kept catalogue and life-of-programme targets included, atomically."""
     con.execute("BEGIN TRANSACTION")
     try:
+        con.execute("DELETE FROM run_programme_targets WHERE run_id = ?", [run.run_id])
+        con.executemany("INSERT INTO run_programme_targets VALUES (?, ?, ?, ?)",
+                        [(run.run_id, *row) for row in programme_targets.rows()])
         con.execute("DELETE FROM indicator_values WHERE run_id = ?", [run.run_id])
         con.execute("DELETE FROM run_catalogue_rows WHERE run_id = ?", [run.run_id])
         con.execute("DELETE FROM run_catalogues WHERE run_id = ?", [run.run_id])
@@ -213,3 +222,14 @@ def run_catalogue(warehouse: Path | str, run_id: str | None = None) -> Catalogue
     finally:
         con.close()
     return catalogue_from_text(kept[0][0], f"run {chosen}") if kept else load_catalogue()
+
+
+def run_programme_targets(warehouse: Path | str, run_id: str | None = None) -> pl.DataFrame:
+    """The life-of-programme targets (period LOP) a kept run read: indicator_id, baseline, target."""
+    con = connect(warehouse, read_only=True)
+    try:
+        chosen = _chosen_run(con, warehouse, run_id)
+        return con.sql("SELECT indicator_id, baseline, target FROM run_programme_targets WHERE run_id = ? "
+                       "ORDER BY indicator_id", params=[chosen]).pl()
+    finally:
+        con.close()

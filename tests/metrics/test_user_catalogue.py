@@ -4,6 +4,7 @@ with `agora build --catalogue`, targeted, exported and shown; every number equal
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -17,7 +18,7 @@ from agora.cli import main
 from agora.core import Agora
 from foundation.settings import Settings
 from metrics.catalogue import load_catalogue
-from metrics.runs import list_runs, run_catalogue
+from metrics.runs import list_runs, run_catalogue, run_programme_targets
 
 pytestmark = pytest.mark.slow
 
@@ -282,9 +283,15 @@ def officer(tmp_path_factory, generated_files: Path) -> dict:
     agora = Agora(Settings(warehouse=warehouse, catalogue=catalogue))
     agora.ingest([generated_files])
     targets = folder / "targets.csv"
-    targets.write_text("indicator_id,period,baseline,target\nCAP-01,2025,5,40\nCAP-03,2025,,0.5\n", encoding="utf-8")
+    targets.write_text("indicator_id,period,baseline,target\n"
+                       "CAP-01,2025,5,40\n"
+                       "CAP-03,2025,,80\n"          # a ratio's per cent: 0.8, with a warning
+                       "CAP-10,2025,,75%\n"         # a per cent sign: 0.75
+                       "CAP-10,LOP,30%,0.9\n"       # the life of the programme
+                       "CAP-04,2025,,250\n"         # neither a share nor a per cent: left out, named
+                       "NOPE-01,2025,,3\n", encoding="utf-8")
     loaded = agora.ingest([targets])
-    assert loaded.rows_quarantined == 0
+    assert loaded.rows_quarantined == 1  # NOPE-01: not an indicator of the catalogue in force
 
     assert main(["--warehouse", str(warehouse), "build", "--as-of", AS_OF.isoformat(),
                  "--catalogue", str(catalogue)]) == 0
@@ -319,13 +326,24 @@ def test_every_number_of_the_officers_indicators_equals_hand_written_sql(officer
             assert exported_rows(exported, indicator, grain, breakdown) == expected, (indicator, grain, breakdown)
 
 
-def test_the_officers_targets_apply_to_their_total_rows(officer):
+def test_the_officers_targets_apply_to_their_total_rows_ratios_as_shares(officer):
     exported = officer["exported"].filter(breakdown="total", period="2025", grain="year")
-    cap01 = exported.filter(indicator_id="CAP-01").row(0, named=True)
-    assert (cap01["baseline"], cap01["target"]) == (5, 40)
-    assert cap01["status"] == ("met" if cap01["value"] >= 40 else "not_met")
-    cap03 = exported.filter(indicator_id="CAP-03").row(0, named=True)
-    assert cap03["target"] == 0.5 and cap03["status"] == ("met" if cap03["value"] >= 0.5 else "not_met")
+    target = {row["indicator_id"]: row for row in exported.filter(
+        pl.col("indicator_id").str.starts_with("CAP")).iter_rows(named=True)}
+    assert (target["CAP-01"]["baseline"], target["CAP-01"]["target"]) == (5, 40)
+    assert target["CAP-01"]["status"] == ("met" if target["CAP-01"]["value"] >= 40 else "not_met")
+    assert target["CAP-03"]["target"] == 0.8 and target["CAP-10"]["target"] == 0.75
+    assert target["CAP-03"]["status"] == ("met" if target["CAP-03"]["value"] >= 0.8 else "not_met")
+    assert target["CAP-04"]["target"] is None and target["CAP-04"]["status"] == "no_target"
+    with duckdb.connect(str(officer["warehouse"]), read_only=True) as con:
+        warnings = json.loads(con.execute("SELECT validation FROM runs WHERE run_id = ?",
+                                          [officer["run_id"]]).fetchall()[0][0])["warnings"]
+    assert warnings == [
+        "The target row CAP-03 2025: target 80 read as a per cent (0.8).",
+        "The target row CAP-04 2025 was left out: its target (250) is neither a share (0 to 1) nor a per cent "
+        "(0 to 100) of the ratio.",
+    ]
+    assert run_programme_targets(officer["warehouse"], officer["run_id"]).rows() == [("CAP-10", 0.3, 0.9)]
 
 
 def test_the_run_keeps_the_catalogue_and_everything_reading_it_shows_the_new_area(officer):

@@ -22,3 +22,12 @@ CREATE TABLE IF NOT EXISTS run_catalogue_rows (
     numerator VARCHAR NOT NULL,
     breakdowns VARCHAR[] NOT NULL
 );
+
+-- The life-of-programme targets (targets rows of period LOP) as the run read them (ratios as shares):
+-- they apply to no period row of the indicator table; the IPTT shows them beside the period targets.
+CREATE TABLE IF NOT EXISTS run_programme_targets (
+    run_id VARCHAR NOT NULL,
+    indicator_id VARCHAR NOT NULL,
+    baseline DOUBLE,
+    target DOUBLE NOT NULL
+);
