@@ -113,7 +113,7 @@ def _row_rule_expectation(entity: Entity, rule_id: str) -> dict:
     if rule_id == "period_format":
         return _expectation(
             "expect_column_values_to_match_regex", rule,
-            "period {period!r} is not a year (2026), quarter (2026-Q3), month (2026-07) or LOP (the life of the programme)",
+            "period {period!r} is not a year (2026), quarter (2026-Q3) or month (2026-07)",
             column="period", regex=PERIOD_PATTERN,
         )
     raise KeyError(f"the contract rule {entity.name}.{rule_id} has no expectation; add one here")

@@ -149,8 +149,9 @@ def _store(con: duckdb.DuckDBPyConnection, run: Run, table: pl.DataFrame, catalo
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DELETE FROM run_programme_targets WHERE run_id = ?", [run.run_id])
-        con.executemany("INSERT INTO run_programme_targets VALUES (?, ?, ?, ?)",
-                        [(run.run_id, *row) for row in programme_targets.rows()])
+        if not programme_targets.is_empty():
+            con.executemany("INSERT INTO run_programme_targets VALUES (?, ?, ?, ?)",
+                            [(run.run_id, *row) for row in programme_targets.rows()])
         con.execute("DELETE FROM indicator_values WHERE run_id = ?", [run.run_id])
         con.execute("DELETE FROM run_catalogue_rows WHERE run_id = ?", [run.run_id])
         con.execute("DELETE FROM run_catalogues WHERE run_id = ?", [run.run_id])

@@ -163,7 +163,7 @@ ENTITIES: dict[str, Entity] = {
             C("target", "float"),
         ), row_rules=(
             ("known_indicator", "indicator_id is not an indicator of the catalogue"),
-            ("period_format", "period is not a year (2026), quarter (2026-Q3), month (2026-07) or LOP (the life of the programme)"),
+            ("period_format", "period is not a year (2026), quarter (2026-Q3) or month (2026-07)"),
         )),
     )
 }
