@@ -129,6 +129,8 @@ SOURCE_SPECS: dict[str, SourceSpec] = {s.name: s for s in (
             C("participants_women", "int", "women among them"),
             C("days_since_engagement_end", "int", "days from the engagement's end_date to the build date "
                                                   "(negative while it runs)"),
+            C("outcome_communicated_on", "date", "when the organisation was told how its input was used (empty "
+                                                 "when not by the build date)", nullable=True),
             C("days_to_outcome", "int", "days from the engagement's end_date to outcome_communicated_on (empty "
                                         "when not communicated by the build date)", nullable=True),
             *_engagement_side("the engagement"),
@@ -144,8 +146,10 @@ SOURCE_SPECS: dict[str, SourceSpec] = {s.name: s for s in (
             C("start_date", "date", "the engagement's first day"),
             C("end_date", "date", "the engagement's last day"),
             *_engagement_side("the engagement"),
-            C("engagement_country", "category", f"the venue, or the visited or reviewed State, ISO alpha-3 "
-                                                f"(`{UNKNOWN}` when not given)"),
+            C("country", "category", f"the venue, or the visited or reviewed State, ISO alpha-3 "
+                                     f"(`{UNKNOWN}` when not given)"),
+            C("output_published_on", "date", "when its report or outcome document was published (empty when "
+                                             "not by the build date)", nullable=True),
             C("language_count", "int", "different languages offered"),
             C("accessibility_count", "int", "different accessibility measures offered"),
             C("attended_participations", "int", "participations with attended = true"),
@@ -161,6 +165,8 @@ SOURCE_SPECS: dict[str, SourceSpec] = {s.name: s for s in (
             C("received_on", "date", "the day it was received"),
             C("language", "category", "its language, ISO 639-1"),
             C("days_since_receipt", "int", "days from received_on to the build date"),
+            C("acknowledged_on", "date", "when it was acknowledged (empty when not by the build date)",
+              nullable=True),
             C("days_to_acknowledge", "int", "days from received_on to acknowledged_on (empty when not "
                                             "acknowledged by the build date)", nullable=True),
             C("reflected_in_output", "bool", "its input is reflected in the output (empty until assessed)",

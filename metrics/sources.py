@@ -71,10 +71,11 @@ class WarehouseRecords:
             org_number=pl.int_range(pl.len(), dtype=pl.UInt32))
         self.engagements = _read(con, """
             SELECT e.engagement_id, e.mechanism_id, m.kind AS mechanism_kind, e.kind AS engagement_kind,
-                   e.modality, e.start_date, e.end_date, coalesce(e.country, ?) AS engagement_country,
+                   e.modality, e.start_date, e.end_date, coalesce(e.country, ?) AS country,
+                   CASE WHEN e.output_published_on <= ? THEN e.output_published_on END AS output_published_on,
                    len(list_distinct(e.languages)) AS language_count,
                    len(list_distinct(e.accessibility)) AS accessibility_count
-            FROM engagements e JOIN mechanisms m USING (mechanism_id)""", [UNKNOWN])
+            FROM engagements e JOIN mechanisms m USING (mechanism_id)""", [UNKNOWN, as_of])
         self.participations = _read(con, """
             SELECT engagement_id, org_id, registered, attended, spoke, participants_total, participants_women,
                    outcome_communicated_on
@@ -119,8 +120,8 @@ class WarehouseRecords:
                                                                                  "end_date")
         records = self.participations.join(started, on="engagement_id", how="inner").with_columns(
             days_since_engagement_end=_days_between(pl.lit(as_of), pl.col("end_date")),
-            days_to_outcome=_days_between(_known_by(as_of, "outcome_communicated_on"), pl.col("end_date")),
-        )
+            outcome_communicated_on=_known_by(as_of, "outcome_communicated_on"),
+        ).with_columns(days_to_outcome=_days_between(pl.col("outcome_communicated_on"), pl.col("end_date")))
         return self._with_engagement_and_org(records, "participations")
 
     def contact_records(self, participations: pl.DataFrame) -> pl.DataFrame:
@@ -161,8 +162,9 @@ class WarehouseRecords:
         as_of = self.as_of
         return self._with_engagement_and_org(self.submissions.with_columns(
             days_since_receipt=_days_between(pl.lit(as_of), pl.col("received_on")),
-            days_to_acknowledge=_days_between(_known_by(as_of, "acknowledged_on"), pl.col("received_on")),
-        ), "submissions")
+            acknowledged_on=_known_by(as_of, "acknowledged_on"),
+        ).with_columns(days_to_acknowledge=_days_between(pl.col("acknowledged_on"), pl.col("received_on"))),
+            "submissions")
 
     def recommendation_records(self) -> pl.DataFrame:
         """Recommendations issued by the build date, with what their follow-ups reported by then say."""

@@ -131,7 +131,7 @@ definition = "Trainings that started in the period."
 population = "Engagements of kind training."
 numerator = "Their number."
 reference_date = "start_date"
-breakdowns = ["total", "modality", "engagement_country"]
+breakdowns = ["total", "modality", "country"]
 source = "engagements"
 population_filters = [{ column = "engagement_kind", op = "eq", value = "training" }]
 
@@ -212,7 +212,7 @@ SUBMISSIONS = """
     FROM submissions s LEFT JOIN organisations o USING (org_id) WHERE s.received_on <= $as_of
 """
 ENGAGEMENTS = """
-    SELECT *, coalesce(country, 'unknown') AS engagement_country FROM engagements WHERE start_date <= $as_of
+    SELECT * REPLACE (coalesce(country, 'unknown') AS country) FROM engagements WHERE start_date <= $as_of
 """
 RECOMMENDATIONS = """
     SELECT r.*, coalesce(g.regional_group, 'none') AS region, len(list_distinct(r.themes)) AS theme_count
