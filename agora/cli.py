@@ -80,7 +80,7 @@ def cmd_import_upr_info(agora: Agora, args) -> int:
 
 
 def cmd_build(agora: Agora, args) -> int:
-    run = agora.build(as_of=args.as_of)
+    run = agora.build(as_of=args.as_of, catalogue=args.catalogue)
     print(run.render())
     return 0
 
@@ -95,8 +95,40 @@ def cmd_export(agora: Agora, args) -> int:
 
 
 def cmd_indicators(agora: Agora, args) -> int:
-    for ind in agora.indicators().indicators:
-        print(f"{ind.id:7} {ind.name:45} {ind.unit:7} {ind.definition}")
+    if args.columns:
+        from metrics.source_columns import columns_reference
+
+        print(columns_reference())
+        return 0
+    catalogue = agora.indicators(args.catalogue)
+    print(f"Indicator catalogue {catalogue.path} ({len(catalogue.indicators)} indicators, "
+          f"hash {catalogue.hash[:12]})")
+    for ind in catalogue.indicators:
+        measured = ", ".join(part for part in (
+            f"distinct {ind.distinct}" if ind.distinct else "", f"sum of {ind.numerator_sum}" if ind.numerator_sum else "",
+            f"over the sum of {ind.denominator_sum}" if ind.denominator_sum else "",
+            f"median of {ind.measure}" if ind.measure else "", f"computed by {ind.compute}" if ind.compute else "",
+        ) if part)
+        print(f"\n{ind.id}  {ind.name}" + ("  [headline]" if ind.headline else ""))
+        print(f"  area: {ind.area}   unit: {ind.unit}   polarity: {ind.polarity.replace('_', ' ')}")
+        print(f"  definition: {ind.definition}")
+        print(f"  population: {ind.population}")
+        print(f"  numerator: {ind.numerator}")
+        print(f"  source: {ind.source}, dated by {ind.reference_date}" + (f"; {measured}" if measured else ""))
+        print(f"  filters: {ind.filters_in_words()}")
+        print(f"  breakdowns: {', '.join(ind.breakdowns)}")
+    return 0
+
+
+def cmd_indicators_check(agora: Agora, args) -> int:
+    problems = agora.check_catalogue(args.file)
+    if problems:
+        print(f"{args.file} has {len(problems)} problem(s):")
+        for problem in problems:
+            print(f"  {problem}")
+        return 1
+    catalogue = agora.indicators(args.file)
+    print(f"{args.file}: no problems; the catalogue it makes has {len(catalogue.indicators)} indicators.")
     return 0
 
 
@@ -158,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("build", cmd_build, "Compute every indicator and keep the run in the warehouse.")
     p.add_argument("--as-of", type=_iso_date, default=None, help="the build date (default: today)")
+    p.add_argument("--catalogue", type=Path, default=None,
+                   help="a catalogue file of your own (default: $AGORA_CATALOGUE, else the shipped catalogue)")
 
     p = command("export", cmd_export, "Write the indicator table of a run.")
     p.add_argument("--format", choices=["csv", "xlsx", "parquet", "json"], default="csv")
@@ -168,7 +202,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", nargs="+")
     p.add_argument("--run", help="a run id (default: the latest run)")
 
-    command("indicators", cmd_indicators, "The indicator catalogue.")
+    p = command("indicators", cmd_indicators, "The indicator catalogue in force, as a reference sheet.")
+    p.add_argument("--catalogue", type=Path, default=None,
+                   help="a catalogue file of your own (default: $AGORA_CATALOGUE, else the shipped catalogue)")
+    p.add_argument("--columns", action="store_true",
+                   help="print instead the columns each source carries, for catalogue writers (default: off)")
+    checks = p.add_subparsers(dest="action", required=False)
+    check = checks.add_parser("check", help="print every problem of a catalogue file; exit 1 if there is one",
+                              description="Print every problem of a catalogue file; exit 1 if there is one.")
+    check.add_argument("file", type=Path, help="the catalogue file to check")
+    check.add_argument("--warehouse", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    check.set_defaults(handler=cmd_indicators_check)
 
     p = command("report", cmd_report, "Write periodic accountability reports from a kept run.")
     p.add_argument("--period", action="append", required=True, help="2025, 2026-Q2 or 2026-05; repeatable")

@@ -19,11 +19,11 @@ class Agora:
 
     # -- warehouse -------------------------------------------------------------------------
     def ingest(self, paths: list[Path], entity: str | None = None):
-        from metrics.catalogue import load_catalogue
         from warehouse.ingest import ingest_paths
 
+        # targets may name any indicator of the catalogue in force (the setting's, else the shipped one)
         result = ingest_paths(
-            self.settings.warehouse, paths, entity=entity, known_indicators=load_catalogue().ids
+            self.settings.warehouse, paths, entity=entity, known_indicators=self.catalogue().ids
         )
         self.publish()
         return result
@@ -60,10 +60,16 @@ class Agora:
         return publish_snapshot(self.settings.warehouse, self.settings.snapshot)
 
     # -- metrics ---------------------------------------------------------------------------
-    def build(self, as_of: date | None = None):
+    def catalogue(self, path: Path | None = None):
+        """The catalogue in force: `path`, else the setting's file, else the shipped catalogue."""
+        from metrics.catalogue import load_catalogue
+
+        return load_catalogue(path or self.settings.catalogue)
+
+    def build(self, as_of: date | None = None, catalogue: Path | None = None):
         from metrics.runs import build_run
 
-        run = build_run(self.settings.warehouse, as_of=as_of or date.today())
+        run = build_run(self.settings.warehouse, as_of=as_of or date.today(), catalogue=self.catalogue(catalogue))
         self.publish()
         return run
 
@@ -77,10 +83,14 @@ class Agora:
             small_cell_threshold=self.settings.small_cell_threshold,
         )
 
-    def indicators(self):
-        from metrics.catalogue import load_catalogue
+    def indicators(self, catalogue: Path | None = None):
+        return self.catalogue(catalogue)
 
-        return load_catalogue()
+    def check_catalogue(self, path: Path) -> list[str]:
+        """Every problem of a catalogue file, as sentences (none: it can be built with)."""
+        from metrics.catalogue import check_catalogue_file
+
+        return check_catalogue_file(path)
 
     # -- reports and dashboards ------------------------------------------------------------
     def report(self, periods: list[str], audience: str, fmt: str, out: Path | None,

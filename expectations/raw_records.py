@@ -22,7 +22,8 @@ from warehouse.contract import ENTITIES, Column, Entity
 
 SUITES_DIR = Path(__file__).with_name("suites")
 
-PERIOD_PATTERN = r"^[0-9]{4}(?:-Q[1-4]|-(?:0[1-9]|1[0-2]))?$"
+#: a year, a quarter, a month, or LOP: the life of the programme (a target beside the period targets)
+PERIOD_PATTERN = r"^(?:[0-9]{4}(?:-Q[1-4]|-(?:0[1-9]|1[0-2]))?|LOP)$"
 
 #: contract row rules that GX cannot express (they need another entity); ingest checks them
 CROSS_ENTITY_RULES = frozenset({"reported_after_issue"})

@@ -28,6 +28,9 @@ class Settings:
     #: dashboards flag a value whose n (denominator, or the count) is under this, and the Overview
     #: shows no headline number on it ($AGORA_SMALL_N); not the disclosure threshold
     small_n: int = field(default_factory=lambda: int(os.environ.get("AGORA_SMALL_N", str(SMALL_N))))
+    #: a user catalogue file builds and targets use ($AGORA_CATALOGUE); None: the shipped catalogue
+    catalogue: Path | None = field(
+        default_factory=lambda: Path(os.environ["AGORA_CATALOGUE"]) if os.environ.get("AGORA_CATALOGUE") else None)
 
     @property
     def snapshot(self) -> Path:
@@ -37,6 +40,7 @@ class Settings:
     def with_overrides(self, **overrides) -> "Settings":
         """A copy with the non-None overrides applied (how CLI flags win over env vars)."""
         given = {k: v for k, v in overrides.items() if v is not None}
-        if "warehouse" in given:
-            given["warehouse"] = Path(given["warehouse"])
+        for name in ("warehouse", "catalogue"):
+            if name in given:
+                given[name] = Path(given[name])
         return replace(self, **given)

@@ -14,7 +14,7 @@ from typing import Callable
 
 import polars as pl
 
-from foundation.vocabulary import ALL, GRAINS, TOTAL  # noqa: F401  (special imports them from here)
+from foundation.vocabulary import ALL, GRAINS, TOTAL, UNKNOWN  # noqa: F401  (special imports them from here)
 from metrics.catalogue import Filter, Indicator
 
 
@@ -179,9 +179,15 @@ class EngagedMembers:
         self.reference_date = reference_date
         self.member = member
         self.member_attributes = member_attributes
-        dated = frame.filter(pl.col(reference_date).is_not_null())
+        dated = frame.filter(pl.col(reference_date).is_not_null() & pl.col(member).is_not_null())
+        if not dated.schema[member].is_integer():
+            # the sets pack members as numbers from 0: text ids (an engagement's) are numbered first
+            dated = dated.with_columns((pl.col(member).cast(pl.String).rank("dense") - 1).cast(pl.UInt32))
+        #: kept for the sets of the records passing a filter (`restricted`)
+        self._dated, self._breakdowns = dated, breakdowns
+        self._restricted: dict[bytes, EngagedMembers] = {}
         self._records = dated.select(period_index(pl.col(reference_date), "month").alias("period_index"), member,
-                                     *(b for b in breakdowns if b in frame.columns and b not in member_attributes))
+                                     *(b for b in breakdowns if b in frame.columns and b not in (*member_attributes, member)))
         self._member_count = int(self._records[member].max() or 0) + 1
         everybody = pl.int_range(self._member_count, dtype=self._records[member].dtype, eager=True).alias(member)
         #: row i holds the attributes of member i (members are numbers from 0): gathered, never joined
@@ -189,6 +195,15 @@ class EngagedMembers:
                                                     on=member, how="left", maintain_order="left")
         self._values: dict[str, pl.Series] = {}
         self._packed: dict[tuple[str, str], pl.Series] = {}
+
+    def restricted(self, mask: pl.Expr) -> EngagedMembers:
+        """The sets of the members' records that pass `mask`: a member is in a cell when one of its
+        records there passes (a filter on the records, such as the engagement's kind of a contact)."""
+        key = mask.meta.serialize()
+        if key not in self._restricted:
+            self._restricted[key] = EngagedMembers(self._dated.filter(mask), self.reference_date, self.member,
+                                                   self.member_attributes, self._breakdowns)
+        return self._restricted[key]
 
     def members(self, grain: str, breakdown: str) -> pl.DataFrame:
         """period_index, breakdown_value (`all` for the total) and the member: one row per engaged member."""
@@ -255,10 +270,13 @@ def _distinct_counts(engaged: EngagedMembers, measures: list[Measure]) -> list[p
     """Members in each population and numerator per cell, from the engaged members' sets. A mask that reads
     the members' attributes only is evaluated once per member and gathered; one that reads the reference
     date is evaluated on the set, the date being the period's first day (masks of a distinct count compare
-    periods of the reference date, never days)."""
+    periods of the reference date, never days). Catalogue filters on any other column of the records are
+    evaluated on the records (`_distinct_counts_on_records`)."""
+    on_records = [m for m in measures if _filters_records(m, engaged)]
+    found = _distinct_counts_on_records(engaged, on_records)
+    measures = [m for m in measures if not _filters_records(m, engaged)]
     # a mask may be a literal (everybody): anded with a column it is one value per row
     a_member = pl.col(engaged.member).is_not_null()
-    found = []
     for grain in GRAINS:
         masks = {}
         for m in measures:
@@ -285,6 +303,32 @@ def _distinct_counts(engaged: EngagedMembers, measures: list[Measure]) -> list[p
     return found
 
 
+def _filters_records(measure: Measure, engaged: EngagedMembers) -> bool:
+    """A catalogue distinct count filtered on a column that is not an attribute of the member."""
+    indicator = measure.indicator
+    read = {f.column for f in (*indicator.population_filters, *indicator.numerator_filters)}
+    return not indicator.compute and bool(read - set(engaged.member_attributes) - {engaged.member})
+
+
+def _distinct_counts_on_records(engaged: EngagedMembers, measures: list[Measure]) -> list[pl.DataFrame]:
+    """Distinct counts whose filters read the records: the members of each cell with a record passing the
+    population filters, and of those, the members with a record passing the numerator filters too."""
+    found = []
+    for m in measures:
+        # a catalogue measure's masks are the same at every grain
+        sets = {"denominator": engaged.restricted(m.population), "numerator": engaged.restricted(m.numerator("month"))}
+        for grain in GRAINS:
+            for breakdown in m.indicator.breakdowns:
+                counts = [members.members(grain, breakdown).group_by("period_index", "breakdown_value").agg(
+                          pl.len().cast(pl.Int64).alias(f"{m.indicator.id}|{part}"))
+                          .with_columns(pl.col("breakdown_value").cast(pl.String)) for part, members in sets.items()]
+                grouped = counts[0].join(counts[1], on=["period_index", "breakdown_value"], how="left").with_columns(
+                    pl.col(f"{m.indicator.id}|numerator").fill_null(0))
+                found.append(_in_unit_shape(grouped.rename({"breakdown_value": breakdown}) if breakdown != TOTAL
+                                            else grouped, m, grain, breakdown))
+    return found
+
+
 def _median(with_period: pl.LazyFrame, keys: list[str], reference_date: str, measure: Measure) -> pl.LazyFrame:
     indicator = measure.indicator
     return with_period.group_by(keys).agg(
@@ -306,7 +350,8 @@ def _in_unit_shape(grouped: pl.DataFrame, measure: Measure, grain: str, breakdow
         exists, denominator_out, value = denominator >= 1, denominator, pl.col(f"{indicator.id}|median")
     else:
         exists, denominator_out, value = denominator >= 1, denominator, numerator / denominator
-    breakdown_value = pl.lit(ALL) if breakdown == TOTAL else pl.col(breakdown).cast(pl.String)
+    # an empty breakdown cell (an anonymous record's organisation attribute) reads `unknown`
+    breakdown_value = pl.lit(ALL) if breakdown == TOTAL else pl.col(breakdown).cast(pl.String).fill_null(UNKNOWN)
     return grouped.filter(exists).select(
         indicator_id=pl.lit(indicator.id), grain=pl.lit(grain), period_index=pl.col("period_index"),
         breakdown=pl.lit(breakdown), breakdown_value=breakdown_value,

@@ -19,8 +19,10 @@ from foundation.progress import progress
 from foundation.vocabulary import Period
 from metrics.catalogue import Catalogue, Indicator, load_catalogue
 from metrics.cells import CELL_SCHEMA, TOTAL, EngagedMembers, Measure, catalogue_measure, cells, filter_mask
+from metrics.source_columns import ORGANISATION_ATTRIBUTES
 from metrics.sources import BREAKDOWNS, SOURCES, build_sources
 from metrics.special import COMPUTE_FUNCTIONS
+from metrics.targets import ReadTargets, read_targets
 
 TABLE_COLUMNS = (
     "indicator_id", "indicator_name", "area", "unit", "grain", "period", "period_start", "period_end",
@@ -44,6 +46,8 @@ class EngineResult:
     timings: dict[str, float] = field(default_factory=dict)
     #: the indicators whose population has a member at the build date: each must have rows
     expected_indicators: frozenset[str] = frozenset()
+    #: the targets as read (ratios as shares, life-of-programme ones apart, warnings)
+    targets: ReadTargets | None = None
 
 
 def period_label(grain: str, index: int) -> tuple[str, date, date]:
@@ -110,8 +114,12 @@ def indicator_cells(catalogue: Catalogue, sources: dict[str, pl.DataFrame], as_o
             return None
         key = (indicator.source, indicator.reference_date, indicator.distinct)
         if key not in engaged:
-            engaged[key] = EngagedMembers(sources[indicator.source], indicator.reference_date, indicator.distinct,
-                                          SOURCES[indicator.source].member_attributes, BREAKDOWNS)
+            frame = sources[indicator.source]
+            # attributes of the organisation are constant only for a count of organisations
+            attributes = tuple(c for c in SOURCES[indicator.source].member_attributes if c in frame.columns) \
+                if indicator.distinct == "org_id" else ()
+            engaged[key] = EngagedMembers(frame, indicator.reference_date, indicator.distinct, attributes,
+                                          breakdowns_of(catalogue, indicator.source))
         return engaged[key]
 
     found = []
@@ -130,6 +138,17 @@ def indicator_cells(catalogue: Catalogue, sources: dict[str, pl.DataFrame], as_o
             timings[f"cells: {indicator.id} ({indicator.compute})"] = time.perf_counter() - started
             bar.advance()
     return pl.concat(found) if found else pl.DataFrame(schema=CELL_SCHEMA)
+
+
+def breakdowns_of(catalogue: Catalogue, source: str) -> tuple[str, ...]:
+    """The spec's breakdowns and every other one the catalogue's indicators over `source` ask for."""
+    return tuple(dict.fromkeys((*BREAKDOWNS, *(b for i in catalogue.indicators if i.source == source
+                                                for b in i.breakdowns))))
+
+
+def organisation_attributes_read(catalogue: Catalogue) -> frozenset[str]:
+    """The organisation attributes the catalogue's indicators read: the only ones the sources carry."""
+    return frozenset(c for i in catalogue.indicators for c in i.columns_read if c in ORGANISATION_ATTRIBUTES)
 
 
 def _with_targets(table: pl.DataFrame, targets: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
@@ -154,8 +173,8 @@ def indicator_table(con: duckdb.DuckDBPyConnection, as_of: date, run_id: str,
     catalogue = catalogue or load_catalogue()
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    sources = build_sources(con, as_of)
-    targets = con.sql("SELECT indicator_id, period, baseline, target FROM targets").pl()
+    sources = build_sources(con, as_of, organisation_attributes_read(catalogue))
+    targets = read_targets(con.sql("SELECT indicator_id, period, baseline, target FROM targets").pl(), catalogue)
     timings["read warehouse"] = time.perf_counter() - started
 
     cell_frame = indicator_cells(catalogue, sources, as_of, timings)
@@ -166,9 +185,9 @@ def indicator_table(con: duckdb.DuckDBPyConnection, as_of: date, run_id: str,
         schema={"indicator_id": pl.String, "indicator_name": pl.String, "area": pl.String, "unit": pl.String})
     table = (cell_frame.join(_periods(cell_frame), on=["grain", "period_index"], how="left")
              .join(metadata, on="indicator_id", how="left"))
-    table = _with_targets(table, targets, catalogue).with_columns(
+    table = _with_targets(table, targets.periods, catalogue).with_columns(
         suppressed=pl.lit(False), as_of=pl.lit(as_of, pl.Date), run_id=pl.lit(run_id, pl.String),
     ).with_columns(partial=partial_period()).select(TABLE_COLUMNS).cast(TABLE_SCHEMA).sort(SORT_KEY)
     expected = expected_indicators(catalogue, sources, as_of)
     timings["assemble"] = time.perf_counter() - started
-    return EngineResult(table=table, timings=timings, expected_indicators=expected)
+    return EngineResult(table=table, timings=timings, expected_indicators=expected, targets=targets)

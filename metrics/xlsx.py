@@ -15,6 +15,7 @@ import xlsxwriter
 
 from foundation.progress import Progress, progress
 from foundation.vocabulary import AREAS, SUPPRESSED, UNITS
+from metrics.catalogue import Catalogue, load_catalogue
 
 #: what a spreadsheet would read as the start of a formula (OWASP's list for CSV injection)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -61,6 +62,11 @@ REFERENCE_COLUMNS = (
     ("Population (denominator)", 40), ("Numerator", 40), ("Reference date", 28), ("Breakdowns", 30),
     ("Disaggregation", 40), ("Data source", 40),
 )
+
+
+def _sheet_name(area: str) -> str:
+    """An area as Excel allows a sheet name: at most 31 characters, none of []:*?/\\."""
+    return "".join("_" if c in "[]:*?/\\" else c for c in area)[:31]
 
 
 def neutralise(text: str) -> str:
@@ -140,12 +146,11 @@ def breakdown_words(breakdowns) -> str:
     return "; ".join(BREAKDOWN_WORDS.get(b, b.replace("_", " ")) for b in breakdowns if b != "total")
 
 
-def reference_rows(indicator_ids: list[str]) -> list[tuple[str, ...]]:
-    """Per indicator, its full definition the way evaluators' reference sheets write it."""
-    from metrics.catalogue import load_catalogue
-
+def reference_rows(indicator_ids: list[str], catalogue: Catalogue | None = None) -> list[tuple[str, ...]]:
+    """Per indicator of `catalogue` (a run's; the shipped one when not given), its full definition the
+    way evaluators' reference sheets write it."""
     rows = []
-    for ind in load_catalogue().indicators:
+    for ind in (catalogue or load_catalogue()).indicators:
         if ind.id not in indicator_ids:
             continue
         by = breakdown_words(ind.breakdowns)
@@ -157,7 +162,7 @@ def reference_rows(indicator_ids: list[str]) -> list[tuple[str, ...]]:
             "By year, quarter and month" + (f"; by {by}" if by else "") + ". Each breakdown row is separate; "
             "only total rows carry baseline, target and status.",
             f"Agora warehouse: {SOURCE_WORDS.get(ind.source, ind.source)}, as loaded under the Agora data "
-            f"contract v1, up to the run's as-of date (see the About sheet).",
+            f"contract v1, up to the run's as-of date (see the About sheet). Filters: {ind.filters_in_words()}.",
         ))
     return rows
 
@@ -183,8 +188,10 @@ def write_about_sheet(book: xlsxwriter.Workbook, styles: Styles, lines: list[tup
         sheet.write_string(r, 1, neutralise(text), styles.wrapped)
 
 
-def write_xlsx(table: pl.DataFrame, path: Path, about: list[tuple[str, str]], as_of: date) -> None:
-    """The workbook of an export: `table` is the disclosed indicator table in export order."""
+def write_xlsx(table: pl.DataFrame, path: Path, about: list[tuple[str, str]], as_of: date,
+               catalogue: Catalogue) -> None:
+    """The workbook of an export: `table` is the disclosed indicator table in export order, `catalogue`
+    the one its run was built with (a sheet per area of it, the shipped areas always)."""
     book = xlsxwriter.Workbook(str(path), {
         "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
     })
@@ -194,9 +201,11 @@ def write_xlsx(table: pl.DataFrame, path: Path, about: list[tuple[str, str]], as
     })
     styles = Styles(book)
     with progress("Writing the workbook's cells", total=table.height * table.width) as bar:
-        for area in AREAS:
-            write_indicator_sheet(book, styles, area, table.filter(pl.col("area") == area), bar)
-        write_reference_sheet(book, styles, reference_rows(table["indicator_id"].unique().to_list()))
+        for area in catalogue.areas:
+            rows = table.filter(pl.col("area") == area)
+            if area in AREAS or not rows.is_empty():
+                write_indicator_sheet(book, styles, _sheet_name(area), rows, bar)
+        write_reference_sheet(book, styles, reference_rows(table["indicator_id"].unique().to_list(), catalogue))
         write_about_sheet(book, styles, about)
         bar.describe("Packing the workbook")
         book.close()

@@ -96,7 +96,10 @@ def _typed(column: Column, raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     if column.type == "int":
         return pl.when(text.str.contains(_WHOLE_NUMBER_SHAPE)).then(text.cast(pl.Int32, strict=False))
     if column.type == "float":
-        number = text.cast(pl.Float64, strict=False)
+        # a per cent sign divides by 100 (a target of `80%` is 0.8): programme documents write shares so
+        per_cent = text.str.ends_with("%")
+        number = text.str.strip_suffix("%").str.strip_chars().cast(pl.Float64, strict=False)
+        number = pl.when(per_cent).then(number / 100).otherwise(number)
         return pl.when(number.is_finite()).then(number)
     if column.type == "date":
         return pl.when(text.str.contains(_DATE_SHAPE)).then(text.str.to_date("%Y-%m-%d", strict=False))

@@ -14,7 +14,7 @@ What it holds (no raw records: they may name organisations):
   freshness           per entity: rows held, latest reference date, last load
   validation          the latest run's output validation, one row per check
   record_validation   the checks of each entity's latest load, one row per check (counts, no values)
-  catalogue           the indicator catalogue the run was built with
+  catalogue           the indicator catalogue the latest run was built with (its kept reference rows)
   mechanisms          mechanism id, name and kind (the dashboard's mechanism filter)
 """
 
@@ -158,15 +158,12 @@ def validation_checks(validation_json: str) -> list[tuple[str, str, bool]]:
 
 
 def _copy_catalogue(con: duckdb.DuckDBPyConnection) -> None:
-    from metrics.catalogue import load_catalogue
-
+    """The reference rows of the catalogue the latest run was built with (kept by the build; the
+    warehouse reads no catalogue itself)."""
     con.execute("""
-        CREATE TABLE catalogue (position INTEGER, indicator_id VARCHAR, name VARCHAR, area VARCHAR,
-                                unit VARCHAR, polarity VARCHAR, definition VARCHAR, population VARCHAR,
-                                numerator VARCHAR, breakdowns VARCHAR[], headline BOOLEAN)
+        CREATE TABLE catalogue AS
+        SELECT position, indicator_id, name, area, unit, polarity, definition, population, numerator, breakdowns,
+               headline
+        FROM wh.run_catalogue_rows WHERE run_id = (SELECT run_id FROM runs LIMIT 1)
+        ORDER BY position
     """)
-    con.executemany("INSERT INTO catalogue VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-        (position, ind.id, ind.name, ind.area, ind.unit, ind.polarity, ind.definition,
-         ind.population, ind.numerator, list(ind.breakdowns), ind.headline)
-        for position, ind in enumerate(load_catalogue().indicators)
-    ])

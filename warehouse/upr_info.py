@@ -22,7 +22,6 @@ import polars as pl
 
 from foundation.errors import AgoraError
 from foundation.progress import progress
-from metrics.catalogue import load_catalogue
 from warehouse.coerce import PROBLEM_SCHEMA
 from warehouse.contract import ENTITIES
 from warehouse.ingest import IngestResult, as_batch, ingest_batches
@@ -319,4 +318,5 @@ def import_upr_info(warehouse: Path, files: list[Path], encoding: str | None) ->
     batches = [as_batch("mechanisms", "UPR Info import: mechanism", _frame([UPR_MECHANISM], "mechanisms"))]
     if engagements:
         batches.append(as_batch("engagements", "UPR Info import: sessions", _frame(engagements, "engagements")))
-    return ingest_batches(warehouse, [*batches, *recommendation_batches], load_catalogue().ids)
+    # the import brings no targets, so no indicator id needs checking (the warehouse knows no catalogue)
+    return ingest_batches(warehouse, [*batches, *recommendation_batches], known_indicators=frozenset())

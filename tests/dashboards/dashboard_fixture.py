@@ -147,6 +147,9 @@ def build_fixture_warehouse(path: Path) -> Path:
         ]}
         con.execute("INSERT INTO runs VALUES (?, ?, ?, 'c', 'd', 'test', '{}', ?, ?)",
                     [RUN_ID, AS_OF, datetime(2026, 7, 1, 9, 30), json.dumps(validation), len(rows)])
+        # the catalogue a build keeps with its run (the snapshot's catalogue table is copied from it)
+        con.executemany(f"INSERT INTO run_catalogue_rows VALUES ({', '.join('?' * 12)})",
+                        [(RUN_ID, *row) for row in load_catalogue().reference_rows()])
         con.execute("""INSERT INTO load_log VALUES
             ('L1', 'organisations.csv', 'h1', 'organisations', 10, 9, 1, [], '2026-06-01 10:00', '2026-06-01 10:00:05'),
             ('L2', 'engagements.csv', 'h2', 'engagements', 5, 5, 0, [], '2026-06-01 10:01', '2026-06-01 10:01:02')""")

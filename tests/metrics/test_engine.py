@@ -62,7 +62,7 @@ def test_targets_apply_to_total_rows_in_the_indicators_direction(w):
     # PAR-02 2026: registered O1@E1, O2@E1, O1@E2, O3@E2; attended 3 of 4 = 0.75
     path = (_small(w)
             .target("PAR-02", "2026", 0.75, baseline=0.5)     # reached exactly: met
-            .target("PAR-02", "2026-Q1", 1.01)                # Q1: 2 of 2 = 1.0 < 1.01: not met
+            .target("PAR-02", "2026-Q1", 100)                 # Q1: 2 of 2 = 1.0; a per cent: 1.0, met
             .target("PAR-02", "2025", 0.1)                    # no row for 2025: nothing to carry it
             .feedback("X1", "E1", "2026-03-01", faced_restrictions=True)
             .feedback("X2", "E1", "2026-03-01")
@@ -76,7 +76,7 @@ def test_targets_apply_to_total_rows_in_the_indicators_direction(w):
             "value", "baseline", "target", "status").rows()
 
     assert row("PAR-02", "year", "2026") == [(0.75, 0.5, 0.75, "met")]
-    assert row("PAR-02", "quarter", "2026-Q1") == [(1.0, None, 1.01, "not_met")]
+    assert row("PAR-02", "quarter", "2026-Q1") == [(1.0, None, 1.0, "met")]
     assert row("PAR-02", "quarter", "2026-Q2") == [(0.5, None, None, "no_target")]
     assert row("FOL-13", "year", "2026") == [(0.5, None, 0.5, "met")]
     assert row("FOL-13", "month", "2026-03") == [(0.5, None, 0.4, "not_met")]
