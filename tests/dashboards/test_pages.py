@@ -283,6 +283,10 @@ def test_keyboard_reaches_the_content_and_the_definitions(watched):
 def grid_rows(page, grid_id: str, fields: tuple[str, ...]) -> list[tuple[str, ...]]:
     """The cells of a grid's rows, in row order, as the browser shows them (pinned columns included:
     AG Grid draws them in a row of their own with the same row-index)."""
+    # the pinned columns render after the centre ones: wait until every row's first field has its text
+    page.wait_for_function(
+        """([grid, field]) => [...document.querySelectorAll(`#${grid} .ag-cell[col-id='${field}']`)]
+                              .every(cell => cell.innerText.trim() !== '')""", arg=[grid_id, fields[0]])
     rows = page.locator(f"#{grid_id} .ag-center-cols-container .ag-row")
     found = {}
     for i in range(rows.count()):
