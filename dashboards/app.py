@@ -7,7 +7,8 @@ from pathlib import Path
 import dash
 from dash import Dash, dcc, html
 
-from foundation.settings import SMALL_CELL_THRESHOLD
+from access.web import protect, session_bar
+from foundation.settings import SMALL_CELL_THRESHOLD, Settings
 from foundation.errors import AgoraError
 from dashboards.components import current
 from figures.formatting import format_integer
@@ -25,8 +26,10 @@ NAVIGATION = (
 )
 
 
-def create_app(snapshot: Path, audience: str = "internal", threshold: int = SMALL_CELL_THRESHOLD) -> Dash:
-    """The dashboard reading `snapshot`; `audience="public"` applies the small-cell rule everywhere."""
+def create_app(snapshot: Path, audience: str = "internal", threshold: int = SMALL_CELL_THRESHOLD,
+               settings: Settings | None = None, auth: str = "none") -> Dash:
+    """The dashboard reading `snapshot`; `audience="public"` applies the small-cell rule everywhere.
+    `auth` local or oidc asks everyone to sign in, and their role lowers the audience (access.web)."""
     if audience not in AUDIENCES:
         raise AgoraError(f"The dashboard's audience must be one of {', '.join(AUDIENCES)}, not {audience!r}.")
     app = Dash(
@@ -36,6 +39,7 @@ def create_app(snapshot: Path, audience: str = "internal", threshold: int = SMAL
     )
     app.server.config["AGORA"] = {"snapshot": Path(snapshot), "audience": audience, "threshold": threshold}
     app.layout = _layout
+    protect(app, settings, auth)
     return app
 
 
@@ -51,6 +55,7 @@ def _layout() -> html.Div:
                                className="nav-link")
                       for name, path, label in NAVIGATION], className="nav", **{"aria-label": "Pages"}),
             html.Div(_run_line(pub), className="run-line"),
+            session_bar(),
         ], className="header"),
         html.Div(dash.page_container, id="content"),
     ], className="shell")

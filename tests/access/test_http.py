@@ -1,0 +1,154 @@
+"""The door over HTTP against a real `agora serve --auth local` (two workers): nothing without a
+session, a viewer's callbacks and downloads carry public numbers whatever the request asks, the
+audit log records sign-ins and downloads, and failed sign-ins are rate-limited across workers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+import requests
+
+from conftest import ACCOUNTS, agora_with_accounts, csrf_token, sign_in, signed_in
+from dashboard_fixture import LiveServer
+
+#: the fixture's small cell: PAR-02, 2024-Q1, the first mechanism kind, denominator 3
+SMALL_CELL = {"indicator": "PAR-02", "grain": "quarter", "start": "2024-Q1", "end": "2024-Q2",
+              "breakdown": "mechanism_kind"}
+FILTERS = ("grain", "start", "end", "kind", "mechanism", "indicator", "breakdown")
+
+
+def download_request(view: dict) -> dict:
+    """The POST a browser sends when Download CSV is clicked on the explorer."""
+    return {
+        "output": "explorer-download.data", "outputs": {"id": "explorer-download", "property": "data"},
+        "inputs": [{"id": "explorer-csv", "property": "n_clicks", "value": 1},
+                   {"id": "explorer-xlsx", "property": "n_clicks", "value": None}],
+        "changedPropIds": ["explorer-csv.n_clicks"],
+        "state": [{"id": {"name": name, "type": "filter"}, "property": "value", "value": view.get(name)}
+                  for name in FILTERS],
+    }
+
+
+def post_download(session, base: str) -> requests.Response:
+    return session.post(f"{base}/_dash-update-component", json=download_request(SMALL_CELL), timeout=60)
+
+
+def small_cell_row(response: requests.Response) -> dict:
+    content = response.json()["response"]["explorer-download"]["data"]["content"]
+    rows = list(csv.DictReader(io.StringIO(content)))
+    return next(r for r in rows if r["period"] == "2024-Q1" and r["breakdown_value"] == "special_procedure")
+
+
+@pytest.mark.parametrize("path", ["/_dash-layout", "/_dash-dependencies", "/_reload-hash",
+                                  "/_dash-component-suites/dash/deps/polyfill@7.v4_4_1m1.min.js"])
+def test_without_a_session_dash_routes_answer_401(local_server, path):
+    assert requests.get(local_server.url + path, timeout=30, allow_redirects=False).status_code == 401
+
+
+def test_without_a_session_a_page_goes_to_sign_in_and_a_callback_is_refused(local_server):
+    page = requests.get(local_server.url + "/explorer?grain=year", timeout=30, allow_redirects=False)
+    assert page.status_code == 302
+    assert page.headers["Location"] == "/sign-in?next=/explorer?grain%3Dyear"
+    refused = post_download(requests, local_server.url)
+    assert refused.status_code == 401 and "content" not in refused.text
+    assert requests.get(local_server.url + "/admin", timeout=30, allow_redirects=False).status_code == 302
+
+
+def test_security_headers_and_cookie_flags(local_server):
+    response = requests.get(local_server.url + "/sign-in", timeout=30)
+    headers = response.headers
+    assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin" and headers["Cache-Control"] == "no-store"
+    policy = headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy and "http" not in policy
+    cookie = headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+def test_sign_in_needs_the_forms_csrf_token(local_server):
+    session = requests.Session()
+    session.get(local_server.url + "/sign-in", timeout=30)
+    name, (role, password) = "ann", ACCOUNTS["ann"]
+    forged = session.post(local_server.url + "/sign-in", data={"name": name, "password": password},
+                          allow_redirects=False, timeout=30)
+    assert forged.status_code == 400
+    assert post_download(session, local_server.url).status_code == 401
+
+
+def test_a_viewer_gets_public_numbers_and_an_analyst_internal_ones(local_server, accounts_agora):
+    viewer = post_download(signed_in(local_server.url, "vic"), local_server.url)
+    analyst = post_download(signed_in(local_server.url, "ann"), local_server.url)
+    assert viewer.status_code == analyst.status_code == 200
+    hidden, shown = small_cell_row(viewer), small_cell_row(analyst)
+    assert shown["denominator"] == "3" and shown["numerator"] != "" and shown["value"] != ""
+    assert hidden["denominator"] == hidden["numerator"] == hidden["value"] == ""
+    downloads = [row for row in accounts_agora.audit() if row[3] == "download"]
+    assert [(r[2], r[5], r[6], r[7], r[8]) for r in downloads[-2:]] == [
+        ("vic", "public", "PAR-02", "2024-Q1..2024-Q2", "csv"), ("ann", "internal", "PAR-02", "2024-Q1..2024-Q2", "csv")]
+    assert downloads[-1][10] == "127.0.0.1"
+
+
+def test_a_session_ends_when_the_user_is_removed_or_signs_out(local_server, accounts_agora):
+    accounts_agora.add_user("tmp-user", "analyst", "temporary-password")
+    session = requests.Session()
+    assert sign_in(local_server.url, "tmp-user", "temporary-password", session).status_code == 302
+    assert post_download(session, local_server.url).status_code == 200
+    accounts_agora.remove_user("tmp-user")
+    assert post_download(session, local_server.url).status_code == 401
+
+    session = signed_in(local_server.url, "ann")
+    page = session.get(local_server.url + "/sign-in", timeout=30).text
+    out = session.post(local_server.url + "/sign-out", data={"csrf_token": csrf_token(page)},
+                       allow_redirects=False, timeout=30)
+    assert out.status_code == 302 and out.headers["Location"].startswith("/sign-in")
+    assert post_download(session, local_server.url).status_code == 401
+    actions = [(r[2], r[3]) for r in accounts_agora.audit(user="ann")]
+    assert ("ann", "sign-out") in actions
+
+
+def test_sign_in_goes_back_only_to_a_path_of_this_server(local_server):
+    session = requests.Session()
+    token = csrf_token(session.get(local_server.url + "/sign-in", timeout=30).text)
+    response = session.post(local_server.url + "/sign-in", data={
+        "csrf_token": token, "name": "ann", "password": ACCOUNTS["ann"][1], "next": "//evil.example/"},
+        allow_redirects=False, timeout=30)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_the_admin_page_is_for_admins_only(local_server):
+    # the page's content is the answer of Dash's router callback: asked for directly, as a browser does
+    def router(session):
+        body = {"output": ".._pages_content.children..._pages_store.data..",
+                "outputs": [{"id": "_pages_content", "property": "children"},
+                            {"id": "_pages_store", "property": "data"}],
+                "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/admin"},
+                           {"id": "_pages_location", "property": "search", "value": ""}],
+                "changedPropIds": ["_pages_location.pathname"], "state": []}
+        response = session.post(local_server.url + "/_dash-update-component", json=body, timeout=60)
+        return response.status_code, json.dumps(response.json()) if response.status_code == 200 else ""
+
+    status, viewer_sees = router(signed_in(local_server.url, "vic"))
+    assert status == 200 and "Only an administrator" in viewer_sees and "admin-users" not in viewer_sees
+    status, admin_sees = router(signed_in(local_server.url, "ada"))
+    assert status == 200 and "admin-users" in admin_sees and "viewer" in admin_sees
+
+
+def test_failed_sign_ins_are_limited_across_workers(tmp_path):
+    agora = agora_with_accounts(tmp_path)
+    server = LiveServer(agora.settings.warehouse, "--auth", "local", "--workers", "2")
+    try:
+        limit = agora.settings.sign_in_attempts
+        codes = [sign_in(server.url, "ann", f"wrong-{i}").status_code for i in range(limit)]
+        assert codes == [401] * limit
+        # the right password no longer helps, for this account nor for another from this address
+        assert sign_in(server.url, "ann", ACCOUNTS["ann"][1]).status_code == 429
+        refused = sign_in(server.url, "vic", ACCOUNTS["vic"][1])
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    finally:
+        server.stop()
+    outcomes = [r[4] for r in agora.audit() if r[3] == "sign-in"]
+    assert outcomes.count("failed: wrong name or password") == limit
+    assert outcomes.count("refused: too many failed attempts") == 2
