@@ -181,8 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the DuckDB warehouse file (default: $AGORA_WAREHOUSE, else ./agora.duckdb)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def command(name, handler, help_text):
-        p = sub.add_parser(name, help=help_text, description=help_text)
+    def command(name, handler, help_text, within=sub):
+        p = within.add_parser(name, help=help_text, description=help_text)
         # Accept --warehouse after the command name as well as before it.
         p.add_argument("--warehouse", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         p.set_defaults(handler=handler)
@@ -254,24 +254,18 @@ def build_parser() -> argparse.ArgumentParser:
                                "admin: internal, users and the audit log).")
     actions = p.add_subparsers(dest="action", required=True)
 
-    def users_action(name, handler, help_text):
-        a = actions.add_parser(name, help=help_text, description=help_text)
-        a.add_argument("--warehouse", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-        a.set_defaults(handler=handler)
-        return a
-
-    a = users_action("add", cmd_users_add, "Add a local account (the password is asked twice).")
+    a = command("add", cmd_users_add, "Add a local account (the password is asked twice).", within=actions)
     a.add_argument("name", help="the user name to sign in with")
     a.add_argument("--role", choices=ROLES, required=True, help="what the user sees (required, no default)")
     a.add_argument("--password-stdin", action="store_true",
                    help="read the password from the first line of stdin instead of asking (default: ask)")
-    users_action("list", cmd_users_list, "The accounts and their roles.")
-    a = users_action("remove", cmd_users_remove, "Remove an account (its sessions end).")
+    command("list", cmd_users_list, "The accounts and their roles.", within=actions)
+    a = command("remove", cmd_users_remove, "Remove an account (its sessions end).", within=actions)
     a.add_argument("name")
-    a = users_action("set-role", cmd_users_set_role, "Change an account's role (its sessions end).")
+    a = command("set-role", cmd_users_set_role, "Change an account's role (its sessions end).", within=actions)
     a.add_argument("name")
     a.add_argument("role", choices=ROLES)
-    a = users_action("reset-password", cmd_users_reset_password, "Set a new password (its sessions end).")
+    a = command("reset-password", cmd_users_reset_password, "Set a new password (its sessions end).", within=actions)
     a.add_argument("name")
     a.add_argument("--password-stdin", action="store_true",
                    help="read the password from the first line of stdin instead of asking (default: ask)")
