@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-from dash import Dash, html
+from dash import Dash, dcc, html
 from flask import Flask, Response, current_app, g, redirect, render_template_string, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -234,7 +234,7 @@ def session_bar() -> html.Div | None:
     if current_user.role == "admin":
         links.append(html.A("Users and audit log", href="/admin", className="session-link"))
     links.append(html.Form([
-        html.Input(type="hidden", name="csrf_token", value=generate_csrf()),
+        dcc.Input(type="hidden", name="csrf_token", value=generate_csrf(), id="sign-out-token"),
         html.Button("Sign out", type="submit", className="session-button", id="sign-out"),
     ], action="/sign-out", method="POST", className="session-form"))
     return html.Div(links, className="session-bar")
