@@ -122,10 +122,14 @@ def _admit():
         if request.method == "GET" and not request.path.startswith("/_"):
             return redirect(url_for("agora_sign_in", next=_next_path(request.full_path)))
         return Response("Sign in first.\n", 401, {"Content-Type": "text/plain; charset=utf-8"})
-    server_audience = current_app.config["AGORA"]["audience"]
-    g.audience = "public" if server_audience == "public" else ROLE_AUDIENCE[current_user.role]
+    g.audience = _audience_of(current_user.role)
     g.user = current_user.name
     return None
+
+
+def _audience_of(role: str) -> str:
+    """The role's audience, never more than the server's (`--audience public` caps every role)."""
+    return "public" if current_app.config["AGORA"]["audience"] == "public" else ROLE_AUDIENCE[role]
 
 
 def who() -> str:
@@ -183,7 +187,7 @@ def _start_session(user: SignedIn, detail: str) -> None:
     session.clear()
     session.permanent = True
     login_user(user)
-    audit.append(_settings().access_store, user.name, "sign-in", origin(), audience=ROLE_AUDIENCE[user.role],
+    audit.append(_settings().access_store, user.name, "sign-in", origin(), audience=_audience_of(user.role),
                  detail=detail)
 
 

@@ -152,3 +152,36 @@ def test_failed_sign_ins_are_limited_across_workers(tmp_path):
     outcomes = [r[4] for r in agora.audit() if r[3] == "sign-in"]
     assert outcomes.count("failed: wrong name or password") == limit
     assert outcomes.count("refused: too many failed attempts") == 2
+
+
+def test_behind_a_tls_proxy_cookies_are_secure_and_the_visitors_address_is_audited(tmp_path, monkeypatch):
+    agora = agora_with_accounts(tmp_path)
+    monkeypatch.setenv("AGORA_PROXY_HOPS", "1")
+    server = LiveServer(agora.settings.warehouse, "--auth", "local", "--secure-cookies")
+    try:
+        proxied = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+        form = requests.get(server.url + "/sign-in", headers=proxied, timeout=30)
+        cookie = form.headers["Set-Cookie"]
+        assert "; Secure" in cookie and "HttpOnly" in cookie
+        # the client speaks plain HTTP to the test server, so it hands the Secure cookie over itself
+        response = requests.post(server.url + "/sign-in", data={
+            "csrf_token": csrf_token(form.text), "name": "ann", "password": "not-her-password", "next": "/"},
+            headers={**proxied, "Cookie": cookie.split(";")[0], "Referer": f"https://127.0.0.1:{server.port}/sign-in"},
+            allow_redirects=False, timeout=30)
+        assert response.status_code == 401
+    finally:
+        server.stop()
+    failed = [r for r in agora.audit() if r[3] == "sign-in"][-1]
+    assert (failed[2], failed[4], failed[10]) == ("ann", "failed: wrong name or password", "203.0.113.9")
+
+
+def test_a_public_server_with_sign_in_shows_public_numbers_to_every_role(tmp_path):
+    agora = agora_with_accounts(tmp_path)
+    server = LiveServer(agora.settings.warehouse, "--auth", "local", "--audience", "public")
+    try:
+        for name in ACCOUNTS:
+            row = small_cell_row(post_download(signed_in(server.url, name), server.url))
+            assert row["denominator"] == row["numerator"] == row["value"] == "", name
+    finally:
+        server.stop()
+    assert {r[5] for r in agora.audit() if r[3] in ("download", "sign-in")} == {"public"}

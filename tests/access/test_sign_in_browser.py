@@ -25,21 +25,9 @@ pytestmark = pytest.mark.browser
 
 #: origins of identity providers started by these tests
 IDP_ORIGINS: set[str] = set()
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
 #: the explorer showing the fixture's small cell (PAR-02, 2024-Q1, special procedures, denominator 3)
 SMALL_CELL_VIEW = "/explorer?grain=quarter&start=2024-Q1&end=2024-Q2&indicator=PAR-02&breakdown=mechanism_kind"
 FIRST_ROW = "#explorer-grid .ag-row[row-index='0']"
-
-
-@pytest.fixture(scope="module")
-def browser(chromium):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 class Visit:
@@ -62,8 +50,8 @@ class Visit:
 
 
 @pytest.fixture
-def visit(browser):
-    opened = Visit(browser)
+def visit(launched_chromium):
+    opened = Visit(launched_chromium)
     yield opened
     opened.close()
 
