@@ -47,7 +47,8 @@ def test_users_commands_change_accounts_and_are_audited(tmp_path, capsys, monkey
     assert authenticate(store, "ann", "first-password-1") is None
     assert authenticate(store, "ann", "second-password-2").role == "admin"
     assert run(capsys, monkeypatch, warehouse, "users", "remove", "ann")[0] == 0
-    assert run(capsys, monkeypatch, warehouse, "users", "list")[1] == "No users yet: `agora users add NAME --role ROLE`.\n"
+    assert run(capsys, monkeypatch, warehouse, "users", "list")[1] == \
+        "No users yet: `agora users add NAME --role ROLE`.\n"
 
     code, out, _ = run(capsys, monkeypatch, warehouse, "audit", "--user", cli_user())
     lines = out.splitlines()
@@ -86,7 +87,8 @@ def test_audit_filters_and_its_csv_neutralises_formulas(tmp_path, capsys, monkey
     warehouse = tmp_path / "agora.duckdb"
     store = Settings(warehouse=warehouse).access_store
     # a failed sign-in records the name as typed: whatever someone typed
-    append(store, "=HYPERLINK(\"http://evil.example\")", "sign-in", "10.0.0.9", outcome="failed: wrong name or password")
+    append(store, "=HYPERLINK(\"http://evil.example\")", "sign-in", "10.0.0.9",
+           outcome="failed: wrong name or password")
     append(store, "ann", "download", "10.0.0.8", audience="internal", indicator="PAR-02", period="2025", fmt="csv",
            detail="+agora.csv")
     out = tmp_path / "audit.csv"

@@ -87,7 +87,8 @@ def test_a_viewer_gets_public_numbers_and_an_analyst_internal_ones(local_server,
     assert hidden["denominator"] == hidden["numerator"] == hidden["value"] == ""
     downloads = [row for row in accounts_agora.audit() if row[3] == "download"]
     assert [(r[2], r[5], r[6], r[7], r[8]) for r in downloads[-2:]] == [
-        ("vic", "public", "PAR-02", "2024-Q1..2024-Q2", "csv"), ("ann", "internal", "PAR-02", "2024-Q1..2024-Q2", "csv")]
+        ("vic", "public", "PAR-02", "2024-Q1..2024-Q2", "csv"),
+        ("ann", "internal", "PAR-02", "2024-Q1..2024-Q2", "csv")]
     assert downloads[-1][10] == "127.0.0.1"
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
 import sys
 import time
@@ -170,7 +169,8 @@ def sign_in_at_provider(page, base: str, subject: str) -> None:
     page.get_by_role("button", name=subject, exact=True).click()
 
 
-@pytest.mark.parametrize("subject, role, badge", [("olga", "analyst", "internal view"), ("pat", "viewer", "public view")])
+@pytest.mark.parametrize("subject, role, badge",
+                         [("olga", "analyst", "internal view"), ("pat", "viewer", "public view")])
 def test_single_sign_on_maps_the_providers_groups_to_a_role(visit, oidc_server, subject, role, badge):
     server, agora = oidc_server
     page = visit.page
@@ -192,7 +192,8 @@ def test_single_sign_on_refuses_a_user_whose_groups_grant_no_role(visit, oidc_se
     page = visit.page
     sign_in_at_provider(page, server.url, "zed")
     alert = page.get_by_role("alert")
-    assert alert.inner_text().startswith("Single sign-on refused: the 'groups' claim (['everyone']) grants no Agora role")
+    assert alert.inner_text().startswith(
+        "Single sign-on refused: the 'groups' claim (['everyone']) grants no Agora role")
     page.goto(server.url + "/explorer")
     page.wait_for_selector("#sign-in-oidc")
     assert page.url.startswith(server.url + "/sign-in")
