@@ -34,6 +34,12 @@ def serving_audience(settings: Settings, auth: str, host: str, audience: str | N
         from access.oidc import check_oidc_settings
 
         check_oidc_settings(settings)
+    if auth == "local":
+        from access.users import list_users
+
+        if not list_users(settings.access_store):
+            raise AgoraError("--auth local, but no account exists yet, so nobody could sign in: add one first "
+                             "with `agora users add NAME --role admin`.")
     if auth == "none" and not is_loopback(host) and audience != "public":
         raise AgoraError(
             f"Refusing to serve on {host} with --auth none: anyone who reaches it would see "

@@ -74,7 +74,6 @@ def protect(app: Dash, settings: Settings | None, auth: str = "none") -> None:
         SECRET_KEY=settings.secret_key or secret(settings.access_store, "session"),
         SESSION_COOKIE_NAME="agora_session", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies, PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
-        WTF_CSRF_SSL_STRICT=settings.secure_cookies,
     )
     logins = LoginManager(server)
     logins.user_loader(_load_user)
@@ -312,6 +311,7 @@ SIGN_IN_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sign in · Agora</title>
 <style>
+* { box-sizing: border-box; }
 body { margin: 0; background: #f4f6f8; color: #1b1f24; font-family: "DejaVu Sans", Arial, sans-serif; }
 header { background: #0b2942; color: #fff; padding: 14px 24px; }
 main { max-width: 26rem; margin: 40px auto; background: #fff; border: 1px solid #d0d7de; border-radius: 8px;

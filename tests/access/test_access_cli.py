@@ -18,7 +18,7 @@ import pytest
 
 from access.audit import append, cli_user
 from access.serving import is_loopback, serving_audience
-from access.users import authenticate
+from access.users import add_user, authenticate
 from agora.cli import main
 from conftest import agora_with_accounts
 from foundation.errors import AgoraError
@@ -125,6 +125,9 @@ def test_serve_without_sign_in_refuses_a_non_loopback_address_before_binding(tmp
         assert code == 2 and err.startswith("Error: Refusing to serve on 0.0.0.0 with --auth none")
     settings = Settings(warehouse=warehouse)
     assert serving_audience(settings, "none", "0.0.0.0", "public") == "public"
+    with pytest.raises(AgoraError, match="no account exists yet"):
+        serving_audience(settings, "local", "0.0.0.0", None)
+    add_user(settings.access_store, "ada", "admin", "admin-password-1", by="test", origin="cli")
     assert serving_audience(settings, "local", "0.0.0.0", None) == "internal"
     assert serving_audience(settings, "none", "127.0.0.1", None) == "internal"
     with pytest.raises(AgoraError, match="AGORA_OIDC_ISSUER, AGORA_OIDC_CLIENT_ID, AGORA_OIDC_CLIENT_SECRET"):

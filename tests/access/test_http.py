@@ -186,3 +186,15 @@ def test_a_public_server_with_sign_in_shows_public_numbers_to_every_role(tmp_pat
     finally:
         server.stop()
     assert {r[5] for r in agora.audit() if r[3] in ("download", "sign-in")} == {"public"}
+
+
+def test_without_sign_in_a_download_is_audited_as_anonymous(tmp_path):
+    agora = agora_with_accounts(tmp_path)
+    server = LiveServer(agora.settings.warehouse)
+    try:
+        row = small_cell_row(post_download(requests, server.url))
+    finally:
+        server.stop()
+    assert row["denominator"] == "3"  # a loopback server without sign-in is the internal one
+    download = [r for r in agora.audit() if r[3] == "download"]
+    assert [(r[2], r[5], r[10]) for r in download] == [("anonymous", "internal", "127.0.0.1")]
