@@ -86,6 +86,12 @@ class OidcSignIn:
         except (AuthlibBaseError, JoseError, requests.RequestException) as exc:
             return Outcome(None, refusal=f"the provider's answer did not check out ({exc})")
         claims = token.get("userinfo") or {}
+        if self.claim not in claims:
+            # some providers put groups in the userinfo answer only, not in the ID token
+            try:
+                claims = {**claims, **self.client.userinfo(token=token)}
+            except (AuthlibBaseError, requests.RequestException) as exc:
+                return Outcome(None, refusal=f"the provider's userinfo did not answer ({exc})")
         name = claims.get("preferred_username") or claims.get("email") or claims.get("sub")
         role = role_for(claims, self.claim, self.roles)
         if role is None:

@@ -74,6 +74,12 @@ def protect(app: Dash, settings: Settings | None, auth: str = "none") -> None:
         SECRET_KEY=settings.secret_key or secret(settings.access_store, "session"),
         SESSION_COOKIE_NAME="agora_session", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies, PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+        # The cookie changes only when the session does: a dashboard sends requests in parallel, and
+        # re-sending every one's cookie would let a slower, older one overwrite a newer one. So a
+        # session ends SESSION_HOURS after sign-in, however active.
+        SESSION_REFRESH_EACH_REQUEST=False,
+        # the sign-out form's token lives as long as the session
+        WTF_CSRF_TIME_LIMIT=SESSION_HOURS * 3600,
     )
     logins = LoginManager(server)
     logins.user_loader(_load_user)
@@ -186,6 +192,7 @@ def _start_session(user: SignedIn, detail: str) -> None:
     session.clear()
     session.permanent = True
     login_user(user)
+    generate_csrf()  # now, in the sign-in's own answer, not in one of the page's parallel requests
     audit.append(_settings().access_store, user.name, "sign-in", origin(), audience=_audience_of(user.role),
                  detail=detail)
 

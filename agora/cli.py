@@ -261,12 +261,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="read the password from the first line of stdin instead of asking (default: ask)")
     command("list", cmd_users_list, "The accounts and their roles.", within=actions)
     a = command("remove", cmd_users_remove, "Remove an account (its sessions end).", within=actions)
-    a.add_argument("name")
+    a.add_argument("name", help="the account to remove")
     a = command("set-role", cmd_users_set_role, "Change an account's role (its sessions end).", within=actions)
-    a.add_argument("name")
-    a.add_argument("role", choices=ROLES)
+    a.add_argument("name", help="the account to change")
+    a.add_argument("role", choices=ROLES, help="its new role")
     a = command("reset-password", cmd_users_reset_password, "Set a new password (its sessions end).", within=actions)
-    a.add_argument("name")
+    a.add_argument("name", help="the account whose password to set")
     a.add_argument("--password-stdin", action="store_true",
                    help="read the password from the first line of stdin instead of asking (default: ask)")
 

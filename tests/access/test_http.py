@@ -82,6 +82,8 @@ def test_a_viewer_gets_public_numbers_and_an_analyst_internal_ones(local_server,
     viewer = post_download(signed_in(local_server.url, "vic"), local_server.url)
     analyst = post_download(signed_in(local_server.url, "ann"), local_server.url)
     assert viewer.status_code == analyst.status_code == 200
+    # a callback leaves the cookie alone: parallel answers never overwrite each other's session
+    assert "Set-Cookie" not in viewer.headers and "Set-Cookie" not in analyst.headers
     hidden, shown = small_cell_row(viewer), small_cell_row(analyst)
     assert shown["denominator"] == "3" and shown["numerator"] != "" and shown["value"] != ""
     assert hidden["denominator"] == hidden["numerator"] == hidden["value"] == ""

@@ -122,7 +122,8 @@ def test_a_wrong_password_is_refused_with_a_sentence(visit, local_server):
 #: the provider's users and their groups; AGORA_OIDC_ROLES grants roles to two groups only
 PROVIDER_USERS = [{"sub": "olga", "preferred_username": "olga", "groups": ["everyone", "agora-staff"]},
                   {"sub": "pat", "preferred_username": "pat", "groups": ["partners"]},
-                  {"sub": "zed", "preferred_username": "zed", "groups": ["everyone"]}]
+                  {"sub": "zed", "preferred_username": "zed", "groups": ["everyone"]},
+                  {"sub": "nat", "preferred_username": "nat"}]
 ROLE_MAP = "agora-staff=analyst,partners=viewer"
 
 
@@ -187,15 +188,15 @@ def test_single_sign_on_maps_the_providers_groups_to_a_role(visit, oidc_server, 
     assert sign_in[4] == "ok" and sign_in[9] == f"single sign-on, role {role}"
 
 
-def test_single_sign_on_refuses_a_user_whose_groups_grant_no_role(visit, oidc_server):
+@pytest.mark.parametrize("subject, groups", [("zed", "['everyone']"), ("nat", "None")])
+def test_single_sign_on_refuses_a_user_whose_groups_grant_no_role(visit, oidc_server, subject, groups):
+    """zed's groups map to no role; nat has none, in the ID token nor in the userinfo answer."""
     server, agora = oidc_server
     page = visit.page
-    sign_in_at_provider(page, server.url, "zed")
-    alert = page.get_by_role("alert")
-    assert alert.inner_text().startswith(
-        "Single sign-on refused: the 'groups' claim (['everyone']) grants no Agora role")
+    sign_in_at_provider(page, server.url, subject)
+    refusal = f"the 'groups' claim ({groups}) grants no Agora role"
+    assert page.get_by_role("alert").inner_text() == f"Single sign-on refused: {refusal}."
     page.goto(server.url + "/explorer")
     page.wait_for_selector("#sign-in-oidc")
     assert page.url.startswith(server.url + "/sign-in")
-    assert [r[4] for r in agora.audit(user="zed")] == [
-        "refused: the 'groups' claim (['everyone']) grants no Agora role"]
+    assert [r[4] for r in agora.audit(user=subject)] == [f"refused: {refusal}"]
