@@ -51,6 +51,16 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TABLE IF NOT EXISTS failed_sign_ins (key TEXT NOT NULL, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS failed_sign_ins_key ON failed_sign_ins (key, at);
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    -- a local account's session_key when it signed in
+    session_key TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    ended_at REAL
+);
 """
 
 

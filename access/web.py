@@ -8,7 +8,6 @@ sign-in page and anything else (a callback POST, a layout, a component bundle) a
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -23,31 +22,33 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from access import audit, throttle
+from access import audit, sessions, throttle
 from access.oidc import OidcSignIn
 from access.serving import AUTH_MODES
 from access.store import secret
-from access.users import ROLE_AUDIENCE, get_user, authenticate
+from access.sessions import Session
+from access.users import ROLE_AUDIENCE, authenticate
 from foundation.errors import AgoraError
 from foundation.settings import Settings
 
 #: a failed sign-in answers only after this long, so guessing runs slowly even before the limit
 FAILURE_DELAY_SECONDS = 1.0
 SESSION_HOURS = 8
+SESSION_SECONDS = SESSION_HOURS * 3600
 #: endpoints reachable without a session
 OPEN_ENDPOINTS = {"agora_sign_in", "agora_sign_out", "agora_oidc_start", "agora_oidc_callback"}
 ANONYMOUS = "anonymous"
 
 
 class SignedIn(UserMixin):
-    """The person behind a session: a local account (checked against the store on every request, so a
-    removed user or a changed password or role ends their sessions) or a single sign-on identity."""
+    """The person behind a session kept in the access store (access.sessions), checked on every request."""
 
-    def __init__(self, kind: str, name: str, role: str, key: str) -> None:
-        self.kind, self.name, self.role, self.key = kind, name, role, key
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.name, self.role = session.name, session.role
 
     def get_id(self) -> str:
-        return json.dumps([self.kind, self.name, self.role, self.key])
+        return self.session.id
 
 
 def protect(app: Dash, settings: Settings | None, auth: str = "none") -> None:
@@ -79,7 +80,7 @@ def protect(app: Dash, settings: Settings | None, auth: str = "none") -> None:
         # session ends SESSION_HOURS after sign-in, however active.
         SESSION_REFRESH_EACH_REQUEST=False,
         # the sign-out form's token lives as long as the session
-        WTF_CSRF_TIME_LIMIT=SESSION_HOURS * 3600,
+        WTF_CSRF_TIME_LIMIT=SESSION_SECONDS,
     )
     logins = LoginManager(server)
     logins.user_loader(_load_user)
@@ -100,19 +101,11 @@ def _settings() -> Settings:
     return current_app.config["AGORA"]["access"]
 
 
-def _load_user(user_id: str) -> SignedIn | None:
-    try:
-        kind, name, role, key = json.loads(user_id)
-    except (ValueError, TypeError):
+def _load_user(session_id: str) -> SignedIn | None:
+    session = sessions.active(_settings().access_store, session_id, SESSION_SECONDS)
+    if session is None or session.kind != current_app.config["AGORA"]["auth"]:
         return None
-    if kind != current_app.config["AGORA"]["auth"]:
-        return None
-    if kind == "oidc":
-        return SignedIn(kind, name, role, key)
-    user = get_user(_settings().access_store, name)
-    if user is None or user.session_key != key:
-        return None
-    return SignedIn("local", user.name, user.role, user.session_key)
+    return SignedIn(session)
 
 
 def _server_audience() -> None:
@@ -184,17 +177,17 @@ def _sign_in():
         time.sleep(FAILURE_DELAY_SECONDS)
         return _page(form, auth, next_path, "Wrong user name or password."), 401
     throttle.forget(store, keys[0])
-    _start_session(SignedIn("local", user.name, user.role, user.session_key), f"local account, role {user.role}")
+    _start_session("local", user.name, user.role, user.session_key, f"local account, role {user.role}")
     return redirect(next_path)
 
 
-def _start_session(user: SignedIn, detail: str) -> None:
+def _start_session(kind: str, name: str, role: str, session_key: str, detail: str) -> None:
+    store = _settings().access_store
     session.clear()
     session.permanent = True
-    login_user(user)
+    login_user(SignedIn(sessions.start(store, kind, name, role, session_key, SESSION_SECONDS)))
     generate_csrf()  # now, in the sign-in's own answer, not in one of the page's parallel requests
-    audit.append(_settings().access_store, user.name, "sign-in", origin(), audience=_audience_of(user.role),
-                 detail=detail)
+    audit.append(store, name, "sign-in", origin(), audience=_audience_of(role), detail=detail)
 
 
 def _sign_out():
@@ -204,6 +197,7 @@ def _sign_out():
         return Response("The sign-out form expired: reload the page and sign out again.\n", 400,
                         {"Content-Type": "text/plain; charset=utf-8"})
     if current_user.is_authenticated:
+        sessions.end(_settings().access_store, current_user.session.id)
         audit.append(_settings().access_store, current_user.name, "sign-out", origin())
     logout_user()
     session.clear()
@@ -227,7 +221,7 @@ def _oidc_callback():
                      detail="single sign-on")
         return _page(None, "oidc", "/", f"Single sign-on refused: {outcome.refusal}."), 403
     next_path = session.get("agora_next", "/")
-    _start_session(SignedIn("oidc", outcome.name, outcome.role, ""), f"single sign-on, role {outcome.role}")
+    _start_session("oidc", outcome.name, outcome.role, "", f"single sign-on, role {outcome.role}")
     return redirect(next_path)
 
 

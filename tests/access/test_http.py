@@ -94,7 +94,7 @@ def test_a_viewer_gets_public_numbers_and_an_analyst_internal_ones(local_server,
     assert downloads[-1][10] == "127.0.0.1"
 
 
-def test_a_session_ends_when_the_user_is_removed_or_signs_out(local_server, accounts_agora):
+def test_a_session_ends_on_removal_or_sign_out_even_for_a_copied_cookie(local_server, accounts_agora):
     accounts_agora.add_user("tmp-user", "analyst", "temporary-password")
     session = requests.Session()
     assert sign_in(local_server.url, "tmp-user", "temporary-password", session).status_code == 302
@@ -103,11 +103,15 @@ def test_a_session_ends_when_the_user_is_removed_or_signs_out(local_server, acco
     assert post_download(session, local_server.url).status_code == 401
 
     session = signed_in(local_server.url, "ann")
+    copied = requests.Session()
+    copied.cookies.set("agora_session", session.cookies["agora_session"])
     page = session.get(local_server.url + "/sign-in", timeout=30).text
     out = session.post(local_server.url + "/sign-out", data={"csrf_token": csrf_token(page)},
                        allow_redirects=False, timeout=30)
     assert out.status_code == 302 and out.headers["Location"].startswith("/sign-in")
     assert post_download(session, local_server.url).status_code == 401
+    # the session ended on the server: a copy of its cookie is refused too
+    assert post_download(copied, local_server.url).status_code == 401
     actions = [(r[2], r[3]) for r in accounts_agora.audit(user="ann")]
     assert ("ann", "sign-out") in actions
 
