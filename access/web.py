@@ -17,7 +17,7 @@ from dash import Dash, dcc, html
 from flask import Flask, Response, current_app, g, redirect, render_template_string, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from flask_wtf.csrf import generate_csrf, validate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -84,13 +84,12 @@ def protect(app: Dash, settings: Settings | None, auth: str = "none") -> None:
     )
     logins = LoginManager(server)
     logins.user_loader(_load_user)
-    if auth == "oidc":
-        server.extensions["agora_oidc"] = OidcSignIn(server, settings)
     server.add_url_rule("/sign-in", "agora_sign_in", _sign_in, methods=["GET", "POST"])
     server.add_url_rule("/sign-out", "agora_sign_out", _sign_out, methods=["POST"])
-    server.add_url_rule("/sign-in/oidc", "agora_oidc_start", _oidc_start)
-    server.add_url_rule("/sign-in/oidc/callback", "agora_oidc_callback", _oidc_callback)
-    server.register_error_handler(CSRFError, _csrf_refused)
+    if auth == "oidc":
+        server.extensions["agora_oidc"] = OidcSignIn(server, settings)
+        server.add_url_rule("/sign-in/oidc", "agora_oidc_start", _oidc_start)
+        server.add_url_rule("/sign-in/oidc/callback", "agora_oidc_callback", _oidc_callback)
     server.before_request(_admit)
     from access.admin_page import register_admin_page
 
@@ -102,10 +101,10 @@ def _settings() -> Settings:
 
 
 def _load_user(session_id: str) -> SignedIn | None:
-    session = sessions.active(_settings().access_store, session_id, SESSION_SECONDS)
-    if session is None or session.kind != current_app.config["AGORA"]["auth"]:
+    kept = sessions.active(_settings().access_store, session_id, SESSION_SECONDS)
+    if kept is None or kept.kind != current_app.config["AGORA"]["auth"]:
         return None
-    return SignedIn(session)
+    return SignedIn(kept)
 
 
 def _server_audience() -> None:
@@ -161,7 +160,9 @@ def _sign_in():
         notice = "You have signed out." if request.args.get("signed_out") else None
         return _page(form, auth, next_path, notice)
     if not form.validate_on_submit():
-        return _page(form, auth, next_path, "Enter your user name and password."), 400
+        problem = ("The form expired or came from elsewhere: sign in again." if form.csrf_token.errors
+                   else "Enter your user name and password.")
+        return _page(form, auth, next_path, problem), 400
     name, store = form.name.data.strip(), settings.access_store
     keys = [f"user:{name.lower()}", f"address:{origin()}"]
     wait = throttle.retry_after(store, keys, settings.sign_in_attempts)
@@ -223,11 +224,6 @@ def _oidc_callback():
     next_path = session.get("agora_next", "/")
     _start_session("oidc", outcome.name, outcome.role, "", f"single sign-on, role {outcome.role}")
     return redirect(next_path)
-
-
-def _csrf_refused(error: CSRFError):
-    return _page(SignInForm(formdata=None), current_app.config["AGORA"]["auth"], "/",
-                 "The form expired: sign in again."), 400
 
 
 def session_bar() -> html.Div | None:
@@ -342,5 +338,5 @@ button, .button { margin-top: 16px; background: #0072B2; color: #fff; border: 0;
 
 
 def _page(form: SignInForm | None, auth: str, next_path: str, message: str | None) -> str:
-    oidc_url = url_for("agora_oidc_start") + "?" + urlencode({"next": next_path})
+    oidc_url = url_for("agora_oidc_start") + "?" + urlencode({"next": next_path}) if auth == "oidc" else None
     return render_template_string(SIGN_IN_PAGE, form=form, auth=auth, message=message, oidc_url=oidc_url)

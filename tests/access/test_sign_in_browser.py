@@ -200,3 +200,18 @@ def test_single_sign_on_refuses_a_user_whose_groups_grant_no_role(visit, oidc_se
     page.wait_for_selector("#sign-in-oidc")
     assert page.url.startswith(server.url + "/sign-in")
     assert [r[4] for r in agora.audit(user=subject)] == [f"refused: {refusal}"]
+
+
+def test_a_forged_return_from_the_provider_is_refused(oidc_server):
+    """A callback with a code and state this browser never asked for (login CSRF) signs nobody in."""
+    import requests
+
+    server, agora = oidc_server
+    browser = requests.Session()
+    forged = browser.get(server.url + "/sign-in/oidc/callback?code=stolen&state=forged", timeout=30,
+                         allow_redirects=False)
+    assert forged.status_code == 403 and "Single sign-on refused" in forged.text
+    assert browser.get(server.url + "/_dash-layout", timeout=30).status_code == 401
+    assert agora.audit()[-1][2:5] == ("anonymous", "sign-in", "refused: the provider's answer did not check out "
+                                                              "(mismatching_state: CSRF Warning! State not equal "
+                                                              "in request and response.)")
