@@ -4,10 +4,12 @@ audit log records sign-ins and downloads, and failed sign-ins are rate-limited a
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
 
+import openpyxl
 import pytest
 import requests
 
@@ -20,20 +22,20 @@ SMALL_CELL = {"indicator": "PAR-02", "grain": "quarter", "start": "2024-Q1", "en
 FILTERS = ("grain", "start", "end", "kind", "mechanism", "indicator", "breakdown")
 
 
-def download_request(view: dict) -> dict:
-    """The POST a browser sends when Download CSV is clicked on the explorer."""
+def download_request(view: dict, fmt: str = "csv") -> dict:
+    """The POST a browser sends when Download CSV (or XLSX) is clicked on the explorer."""
     return {
         "output": "explorer-download.data", "outputs": {"id": "explorer-download", "property": "data"},
-        "inputs": [{"id": "explorer-csv", "property": "n_clicks", "value": 1},
-                   {"id": "explorer-xlsx", "property": "n_clicks", "value": None}],
-        "changedPropIds": ["explorer-csv.n_clicks"],
+        "inputs": [{"id": "explorer-csv", "property": "n_clicks", "value": 1 if fmt == "csv" else None},
+                   {"id": "explorer-xlsx", "property": "n_clicks", "value": 1 if fmt == "xlsx" else None}],
+        "changedPropIds": [f"explorer-{fmt}.n_clicks"],
         "state": [{"id": {"name": name, "type": "filter"}, "property": "value", "value": view.get(name)}
                   for name in FILTERS],
     }
 
 
-def post_download(session, base: str) -> requests.Response:
-    return session.post(f"{base}/_dash-update-component", json=download_request(SMALL_CELL), timeout=60)
+def post_download(session, base: str, fmt: str = "csv") -> requests.Response:
+    return session.post(f"{base}/_dash-update-component", json=download_request(SMALL_CELL, fmt), timeout=60)
 
 
 def small_cell_row(response: requests.Response) -> dict:
@@ -92,6 +94,20 @@ def test_a_viewer_gets_public_numbers_and_an_analyst_internal_ones(local_server,
         ("vic", "public", "PAR-02", "2024-Q1..2024-Q2", "csv"),
         ("ann", "internal", "PAR-02", "2024-Q1..2024-Q2", "csv")]
     assert downloads[-1][10] == "127.0.0.1"
+
+
+def test_a_viewers_xlsx_download_is_public_and_audited(local_server, accounts_agora):
+    response = post_download(signed_in(local_server.url, "vic"), local_server.url, "xlsx")
+    data = response.json()["response"]["explorer-download"]["data"]
+    assert data["filename"].endswith(".xlsx") and data["base64"] is True
+    sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"]))).active
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, (c.value for c in row))) for row in sheet.iter_rows(min_row=2)]
+    small = next(r for r in rows if r["period"] == "2024-Q1" and r["breakdown_value"] == "special_procedure")
+    assert small["denominator"] is small["numerator"] is None and not isinstance(small["value"], (int, float))
+    assert [r for r in rows if r["value"] is not None]  # the other cells are there
+    download = [r for r in accounts_agora.audit(user="vic") if r[3] == "download"][-1]
+    assert (download[5], download[8], download[9]) == ("public", "xlsx", data["filename"])
 
 
 def test_a_session_ends_on_removal_or_sign_out_even_for_a_copied_cookie(local_server, accounts_agora):

@@ -215,3 +215,20 @@ def test_a_forged_return_from_the_provider_is_refused(oidc_server):
     assert agora.audit()[-1][2:5] == ("anonymous", "sign-in", "refused: the provider's answer did not check out "
                                                               "(mismatching_state: CSRF Warning! State not equal "
                                                               "in request and response.)")
+
+
+def test_the_sign_in_page_the_session_bar_and_the_admin_page_pass_axe(visit, local_server):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe, page = Axe(), visit.page
+    page.goto(local_server.url + "/admin")
+    page.wait_for_selector("form input[name=password]")
+    results = axe.run(page)
+    assert results.violations_count == 0, results.generate_report()
+    page.get_by_label("User name").fill("ada")
+    page.get_by_label("Password").fill(ACCOUNTS["ada"][1])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("#admin-audit")
+    for part in (".session-bar", "main.page"):
+        results = axe.run(page, context=part)
+        assert results.violations_count == 0, results.generate_report()
