@@ -1,7 +1,8 @@
 """The core object: one method per CLI command, each calling into one room of the product.
 
 Rooms: `warehouse` (storage, ingest, reference data), `metrics` (indicators, runs, exports),
-`dashboards` (the Dash app), `reports` (periodic reports). The CLI only parses and prints.
+`dashboards` (the Dash app), `reports` (periodic reports), `access` (accounts, sign-in, the
+audit log). The CLI only parses and prints.
 """
 
 from __future__ import annotations
@@ -117,11 +118,17 @@ class Agora:
 
         append(self.settings.access_store, cli_user(), action, CLI, **what)
 
-    def add_user(self, name: str, role: str, password: str):
+    @staticmethod
+    def _operator() -> dict:
+        """Who changes users from here, for the audit log: the operating-system account, at the command line."""
         from access.audit import CLI, cli_user
+
+        return {"by": cli_user(), "origin": CLI}
+
+    def add_user(self, name: str, role: str, password: str):
         from access.users import add_user
 
-        return add_user(self.settings.access_store, name, role, password, by=cli_user(), origin=CLI)
+        return add_user(self.settings.access_store, name, role, password, **self._operator())
 
     def users(self):
         from access.users import list_users
@@ -129,22 +136,19 @@ class Agora:
         return list_users(self.settings.access_store)
 
     def remove_user(self, name: str) -> None:
-        from access.audit import CLI, cli_user
         from access.users import remove_user
 
-        remove_user(self.settings.access_store, name, by=cli_user(), origin=CLI)
+        remove_user(self.settings.access_store, name, **self._operator())
 
     def set_role(self, name: str, role: str) -> None:
-        from access.audit import CLI, cli_user
         from access.users import set_role
 
-        set_role(self.settings.access_store, name, role, by=cli_user(), origin=CLI)
+        set_role(self.settings.access_store, name, role, **self._operator())
 
     def reset_password(self, name: str, password: str) -> None:
-        from access.audit import CLI, cli_user
         from access.users import reset_password
 
-        reset_password(self.settings.access_store, name, password, by=cli_user(), origin=CLI)
+        reset_password(self.settings.access_store, name, password, **self._operator())
 
     def audit(self, since: date | None = None, user: str | None = None, out: Path | None = None) -> list[tuple]:
         from access.audit import entries, write_csv

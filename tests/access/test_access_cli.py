@@ -20,7 +20,7 @@ from access.audit import append, cli_user
 from access.serving import is_loopback, serving_audience
 from access.users import add_user, authenticate
 from agora.cli import main
-from conftest import agora_with_accounts
+from access_fixture import agora_with_accounts
 from foundation.errors import AgoraError
 from foundation.settings import Settings
 

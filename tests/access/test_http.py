@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 import requests
 
-from conftest import ACCOUNTS, agora_with_accounts, csrf_token, sign_in, signed_in
+from access_fixture import ACCOUNTS, agora_with_accounts, csrf_token, sign_in, signed_in
 from dashboard_fixture import LiveServer
 
 #: the fixture's small cell: PAR-02, 2024-Q1, the first mechanism kind, denominator 3

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ACCOUNTS, agora_with_accounts
+from access_fixture import ACCOUNTS, agora_with_accounts
 from dashboard_fixture import LiveServer, free_port
 
 pytestmark = pytest.mark.browser
