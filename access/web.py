@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from dash import Dash, dcc, html
 from flask import Flask, Response, current_app, g, redirect, render_template_string, request, session, url_for
@@ -140,7 +140,11 @@ def origin() -> str:
 def _next_path(text: str | None) -> str:
     """Where to go after signing in: a path on this server only (never `//elsewhere` or a URL)."""
     text = (text or "/").rstrip("?")
-    if not text.startswith("/") or text.startswith("//") or "\\" in text:
+    # browsers drop tabs and newlines from a URL and read a backslash as a slash: "/\t/evil" is "//evil"
+    if any(c.isspace() or ord(c) < 32 or c == "\\" for c in text):
+        return "/"
+    parts = urlsplit(text)
+    if not text.startswith("/") or text.startswith("//") or parts.scheme or parts.netloc:
         return "/"
     return text
 

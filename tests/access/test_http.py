@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 import requests
 
+from access.web import _next_path
 from access_fixture import ACCOUNTS, agora_with_accounts, csrf_token, sign_in, signed_in
 from dashboard_fixture import LiveServer
 
@@ -220,3 +221,10 @@ def test_without_sign_in_a_download_is_audited_as_anonymous(tmp_path):
     assert row["denominator"] == "3"  # a loopback server without sign-in is the internal one
     download = [r for r in agora.audit() if r[3] == "download"]
     assert [(r[2], r[5], r[10]) for r in download] == [("anonymous", "internal", "127.0.0.1")]
+
+
+@pytest.mark.parametrize("asked, kept", [
+    ("/explorer?grain=year", "/explorer?grain=year"), ("//evil.example/", "/"), ("/\t/evil.example", "/"),
+    ("/\\evil.example", "/"), ("https://evil.example/", "/"), ("explorer", "/"), (None, "/"), ("/?", "/")])
+def test_after_sign_in_only_a_path_of_this_server_is_followed(asked, kept):
+    assert _next_path(asked) == kept
