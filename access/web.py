@@ -117,7 +117,7 @@ def _admit():
         return None
     if not current_user.is_authenticated:
         if request.method == "GET" and not request.path.startswith("/_"):
-            return redirect(url_for("agora_sign_in", next=_next_path(request.full_path)))
+            return redirect(url_for("agora_sign_in", next=local_path(request.full_path)))
         return Response("Sign in first.\n", 401, {"Content-Type": "text/plain; charset=utf-8"})
     g.audience = _audience_of(current_user.role)
     g.user = current_user.name
@@ -137,7 +137,7 @@ def origin() -> str:
     return request.remote_addr or "unknown"
 
 
-def _next_path(text: str | None) -> str:
+def local_path(text: str | None) -> str:
     """Where to go after signing in: a path on this server only (never `//elsewhere` or a URL)."""
     text = (text or "/").rstrip("?")
     # browsers drop tabs and newlines from a URL and read a backslash as a slash: "/\t/evil" is "//evil"
@@ -158,7 +158,7 @@ class SignInForm(FlaskForm):
 def _sign_in():
     settings, auth = _settings(), current_app.config["AGORA"]["auth"]
     form = SignInForm()
-    next_path = _next_path(request.values.get("next"))
+    next_path = local_path(request.values.get("next"))
     if request.method == "GET" or auth != "local":
         form.next.data = next_path
         notice = "You have signed out." if request.args.get("signed_out") else None
@@ -210,7 +210,7 @@ def _sign_out():
 
 
 def _oidc_start():
-    session["agora_next"] = _next_path(request.args.get("next"))
+    session["agora_next"] = local_path(request.args.get("next"))
     try:
         return current_app.extensions["agora_oidc"].start()
     except AgoraError as exc:

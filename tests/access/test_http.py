@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 import requests
 
-from access.web import _next_path
+from access.web import local_path
 from access_fixture import ACCOUNTS, agora_with_accounts, csrf_token, sign_in, signed_in
 from dashboard_fixture import LiveServer
 
@@ -227,4 +227,4 @@ def test_without_sign_in_a_download_is_audited_as_anonymous(tmp_path):
     ("/explorer?grain=year", "/explorer?grain=year"), ("//evil.example/", "/"), ("/\t/evil.example", "/"),
     ("/\\evil.example", "/"), ("https://evil.example/", "/"), ("explorer", "/"), (None, "/"), ("/?", "/")])
 def test_after_sign_in_only_a_path_of_this_server_is_followed(asked, kept):
-    assert _next_path(asked) == kept
+    assert local_path(asked) == kept
