@@ -20,6 +20,8 @@ from foundation.errors import AgoraError
 #: how long a writer waits for another's transaction before giving up
 BUSY_TIMEOUT_MS = 30_000
 
+#: kept in the file's user_version; a newer Agora adds what an older store lacks on first use
+SCHEMA_VERSION = 1
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
     name TEXT PRIMARY KEY COLLATE NOCASE,
@@ -92,10 +94,11 @@ def connection(path: Path) -> Iterator[sqlite3.Connection]:
         if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             con.execute("PRAGMA journal_mode = WAL")
         con.execute("PRAGMA synchronous = NORMAL")
-        if not con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'secrets'").fetchone()[0]:
+        if con.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
             with transaction(con):
                 for statement in _statements(SCHEMA):
                     con.execute(statement)
+                con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         yield con
     except sqlite3.Error as exc:
         raise AgoraError(f"The access store {path} could not be read or written: {exc}.") from None
