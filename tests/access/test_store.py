@@ -75,3 +75,17 @@ def test_the_session_secret_is_generated_once(tmp_path):
 def test_a_store_in_a_missing_folder_is_a_sentence(tmp_path):
     with pytest.raises(AgoraError, match="does not exist"):
         append(tmp_path / "missing" / "agora.access.sqlite", "ann", "sign-in", "cli")
+
+
+def test_a_store_of_an_older_schema_gains_the_new_tables(tmp_path):
+    store = tmp_path / "agora.access.sqlite"
+    old = sqlite3.connect(store)
+    old.execute("CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    old.execute("INSERT INTO secrets VALUES ('session', 'kept')")
+    old.commit()
+    old.close()
+    assert secret(store, "session") == "kept"
+    append(store, "ann", "sign-in", "cli")
+    with connection(store) as con:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert con.execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
