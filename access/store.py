@@ -76,6 +76,8 @@ def _create_private(path: Path) -> None:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     except FileExistsError:
         return
+    except OSError as exc:
+        raise AgoraError(f"The access store {path} cannot be created: {exc.strerror}.") from None
     os.chmod(path, 0o600)
 
 
@@ -93,7 +95,6 @@ def connection(path: Path) -> Iterator[sqlite3.Connection]:
         con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             con.execute("PRAGMA journal_mode = WAL")
-        con.execute("PRAGMA synchronous = NORMAL")
         if con.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
             with transaction(con):
                 for statement in _statements(SCHEMA):

@@ -4,8 +4,10 @@ the log refuses any change or removal, the file is its owner's only, the session
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sqlite3
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -89,3 +91,16 @@ def test_a_store_of_an_older_schema_gains_the_new_tables(tmp_path):
     with connection(store) as con:
         assert con.execute("PRAGMA user_version").fetchone()[0] == 1
         assert con.execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
+
+
+def test_a_store_that_cannot_be_created_is_a_sentence(tmp_path):
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o500)
+    # root writes into any folder, but not into sysfs
+    unwritable = Path("/sys") if os.geteuid() == 0 else folder
+    try:
+        with pytest.raises(AgoraError, match="cannot be created: Permission denied"):
+            append(unwritable / "agora.access.sqlite", "ann", "sign-in", "cli")
+    finally:
+        folder.chmod(0o700)
