@@ -249,10 +249,15 @@ def _audit_downloads(response: Response) -> Response:
     download that cannot be audited is not delivered."""
     if request.path != "/_dash-update-component" or response.status_code != 200 or not response.is_json:
         return response
+    asked = request.get_json(silent=True) or {}
+    # Dash runs the callback its `output` names, so only one writing a `data` property (dcc.Download's)
+    # can deliver a file: no other answer is read
+    if ".data" not in str(asked.get("output", "")):
+        return response
     files = _downloaded_files(response.get_json(silent=True))
     if not files:
         return response
-    filters = _filter_values(request.get_json(silent=True) or {})
+    filters = _filter_values(asked)
     start, end = filters.get("start"), filters.get("end")
     period = None if start is None else start if start == end or end is None else f"{start}..{end}"
     for filename in files:
