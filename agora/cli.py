@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from datetime import date
 from pathlib import Path
 
 from foundation.settings import Settings
+from access.serving import AUTH_MODES
+from access.users import ROLES
 from agora.core import Agora
 from foundation.errors import AgoraError
 
@@ -140,7 +143,62 @@ def cmd_report(agora: Agora, args) -> int:
 
 
 def cmd_serve(agora: Agora, args) -> int:
-    agora.serve(host=args.host, port=args.port, workers=args.workers, audience=args.audience)
+    if args.secure_cookies:
+        agora = Agora(agora.settings.with_overrides(secure_cookies=True))
+    agora.serve(host=args.host, port=args.port, workers=args.workers, audience=args.audience, auth=args.auth)
+    return 0
+
+
+def _new_password(args) -> str:
+    """The password from stdin (--password-stdin: one line, for scripts), else typed twice unseen."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise AgoraError("The two passwords differ: nothing was changed.")
+    return first
+
+
+def cmd_users_add(agora: Agora, args) -> int:
+    user = agora.add_user(args.name, args.role, _new_password(args))
+    print(f"Added {user.name} as {user.role}.")
+    return 0
+
+
+def cmd_users_list(agora: Agora, args) -> int:
+    _print_table([(u.name, u.role, u.created_at, u.changed_at) for u in agora.users()],
+                 ("name", "role", "created", "changed"), empty="No users yet: `agora users add NAME --role ROLE`.")
+    return 0
+
+
+def cmd_users_remove(agora: Agora, args) -> int:
+    agora.remove_user(args.name)
+    print(f"Removed {args.name}; their sessions have ended.")
+    return 0
+
+
+def cmd_users_set_role(agora: Agora, args) -> int:
+    agora.set_role(args.name, args.role)
+    print(f"{args.name} is now {args.role}; they sign in again to use it.")
+    return 0
+
+
+def cmd_users_reset_password(agora: Agora, args) -> int:
+    agora.reset_password(args.name, _new_password(args))
+    print(f"Set a new password for {args.name}; their sessions have ended.")
+    return 0
+
+
+def cmd_audit(agora: Agora, args) -> int:
+    rows = agora.audit(since=args.since, user=args.user, out=args.out)
+    if args.out:
+        print(f"Wrote {len(rows)} audit entr{'y' if len(rows) == 1 else 'ies'} to {args.out}")
+    else:
+        _print_table([(at, who, action, outcome, audience, indicator, period, fmt, detail, origin)
+                      for _seq, at, who, action, outcome, audience, indicator, period, fmt, detail, origin in rows],
+                     ("at (UTC)", "who", "action", "outcome", "audience", "indicator", "period", "format", "detail",
+                      "from"), empty="The audit log has no entry yet." if not (args.since or args.user)
+                     else "No audit entry matches.")
     return 0
 
 
@@ -155,8 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the DuckDB warehouse file (default: $AGORA_WAREHOUSE, else ./agora.duckdb)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def command(name, handler, help_text):
-        p = sub.add_parser(name, help=help_text, description=help_text)
+    def command(name, handler, help_text, within=sub):
+        p = within.add_parser(name, help=help_text, description=help_text)
         # Accept --warehouse after the command name as well as before it.
         p.add_argument("--warehouse", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         p.set_defaults(handler=handler)
@@ -222,11 +280,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run")
 
     p = command("serve", cmd_serve, "Serve the dashboard (binds 127.0.0.1 unless told otherwise).")
-    p.add_argument("--host")
-    p.add_argument("--port", type=int)
-    p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--audience", choices=["internal", "public"], default="internal",
-                   help="public applies the small-cell rule: suppressed cells show as suppressed")
+    p.add_argument("--host", help="the address to bind (default: $AGORA_HOST, else 127.0.0.1); with --auth none "
+                                  "only a loopback address, unless --audience public")
+    p.add_argument("--port", type=int, help="the port (default: $AGORA_PORT, else 8050)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--auth", choices=AUTH_MODES, default=None,
+                   help="local: accounts made with `agora users`; oidc: single sign-on (AGORA_OIDC_* settings); "
+                        "none: nobody signs in (default: $AGORA_AUTH, else none)")
+    p.add_argument("--secure-cookies", action="store_true",
+                   help="session cookies travel over HTTPS only: set it behind a TLS proxy "
+                        "(default: $AGORA_SECURE_COOKIES, else off)")
+    p.add_argument("--audience", choices=["internal", "public"], default=None,
+                   help="the most the server shows (default internal; a signed-in viewer always sees public); "
+                        "public applies the small-cell rule: suppressed cells show as suppressed")
+
+    p = command("users", None, "Dashboard accounts and their roles (viewer: public numbers; analyst: internal; "
+                               "admin: internal, users and the audit log).")
+    actions = p.add_subparsers(dest="action", required=True)
+
+    a = command("add", cmd_users_add, "Add a local account (the password is asked twice).", within=actions)
+    a.add_argument("name", help="the user name to sign in with")
+    a.add_argument("--role", choices=ROLES, required=True, help="what the user sees (required, no default)")
+    a.add_argument("--password-stdin", action="store_true",
+                   help="read the password from the first line of stdin instead of asking (default: ask)")
+    command("list", cmd_users_list, "The accounts and their roles.", within=actions)
+    a = command("remove", cmd_users_remove, "Remove an account (its sessions end).", within=actions)
+    a.add_argument("name", help="the account to remove")
+    a = command("set-role", cmd_users_set_role, "Change an account's role (its sessions end).", within=actions)
+    a.add_argument("name", help="the account to change")
+    a.add_argument("role", choices=ROLES, help="its new role")
+    a = command("reset-password", cmd_users_reset_password, "Set a new password (its sessions end).", within=actions)
+    a.add_argument("name", help="the account whose password to set")
+    a.add_argument("--password-stdin", action="store_true",
+                   help="read the password from the first line of stdin instead of asking (default: ask)")
+
+    p = command("audit", cmd_audit, "The audit log: sign-ins, downloads, exports, reports and user changes.")
+    p.add_argument("--since", type=_iso_date, help="from this day on, UTC (default: from the first entry)")
+    p.add_argument("--user", help="only this user's entries (default: everyone's)")
+    p.add_argument("--out", type=Path, help="write CSV here instead of printing (default: print)")
 
     p = command("demo", cmd_demo, "Generate demo data, ingest it, build indicators, serve the dashboard.")
     p.add_argument("--scale", type=int, default=20_000)

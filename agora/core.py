@@ -1,7 +1,8 @@
 """The core object: one method per CLI command, each calling into one room of the product.
 
 Rooms: `warehouse` (storage, ingest, reference data), `metrics` (indicators, runs, exports),
-`dashboards` (the Dash app), `reports` (periodic reports). The CLI only parses and prints.
+`dashboards` (the Dash app), `reports` (periodic reports), `access` (accounts, sign-in, the
+audit log). The CLI only parses and prints.
 """
 
 from __future__ import annotations
@@ -77,11 +78,14 @@ class Agora:
                periods=None, run_id: str | None = None) -> Path:
         from metrics.export import export_run
 
-        return export_run(
+        path = export_run(
             self.settings.warehouse, out=out, fmt=fmt, audience=audience, indicators=indicators,
             grain=grain, periods=periods, run_id=run_id,
             small_cell_threshold=self.settings.small_cell_threshold,
         )
+        self._audit("export", audience=audience, indicator=",".join(indicators) if indicators else "all",
+                    period=",".join(periods) if periods else grain or "all", fmt=fmt, detail=str(path))
+        return path
 
     def indicators(self, catalogue: Path | None = None):
         return self.catalogue(catalogue)
@@ -97,17 +101,72 @@ class Agora:
                run_id: str | None = None) -> list[Path]:
         from reports.build import write_reports
 
-        return write_reports(
+        paths = write_reports(
             self.settings.warehouse, periods=periods, audience=audience, fmt=fmt, out=out,
             run_id=run_id, small_cell_threshold=self.settings.small_cell_threshold,
         )
+        self._audit("report", audience=audience, indicator="all", period=",".join(periods), fmt=fmt,
+                    detail=", ".join(str(p) for p in paths))
+        return paths
 
     def serve(self, host: str | None = None, port: int | None = None, workers: int = 1,
-              audience: str = "internal") -> None:
+              audience: str | None = None, auth: str | None = None) -> None:
+        """Serve the dashboard; `auth` local or oidc asks everyone to sign in (their role sets what they
+        see), none serves the loopback address only unless `audience` is public (checked before binding)."""
+        from access.serving import serving_audience
         from dashboards.server import serve
 
-        serve(self.settings.snapshot, host=host or self.settings.host, port=port or self.settings.port,
-              workers=workers, audience=audience, threshold=self.settings.small_cell_threshold)
+        host, auth = host or self.settings.host, auth or self.settings.auth
+        audience = serving_audience(self.settings, auth, host, audience)
+        serve(self.settings.snapshot, host=host, port=port or self.settings.port, workers=workers,
+              audience=audience, threshold=self.settings.small_cell_threshold, settings=self.settings, auth=auth)
+
+    # -- access ----------------------------------------------------------------------------
+    def _audit(self, action: str, **what) -> None:
+        """An entry in the audit log for a command run here (who: the operating-system account)."""
+        from access.audit import CLI, append, cli_user
+
+        append(self.settings.access_store, cli_user(), action, CLI, **what)
+
+    @staticmethod
+    def _operator() -> dict:
+        """Who changes users from here, for the audit log: the operating-system account, at the command line."""
+        from access.audit import CLI, cli_user
+
+        return {"by": cli_user(), "origin": CLI}
+
+    def add_user(self, name: str, role: str, password: str):
+        from access.users import add_user
+
+        return add_user(self.settings.access_store, name, role, password, **self._operator())
+
+    def users(self):
+        from access.users import list_users
+
+        return list_users(self.settings.access_store)
+
+    def remove_user(self, name: str) -> None:
+        from access.users import remove_user
+
+        remove_user(self.settings.access_store, name, **self._operator())
+
+    def set_role(self, name: str, role: str) -> None:
+        from access.users import set_role
+
+        set_role(self.settings.access_store, name, role, **self._operator())
+
+    def reset_password(self, name: str, password: str) -> None:
+        from access.users import reset_password
+
+        reset_password(self.settings.access_store, name, password, **self._operator())
+
+    def audit(self, since: date | None = None, user: str | None = None, out: Path | None = None) -> list[tuple]:
+        from access.audit import entries, write_csv
+
+        rows = entries(self.settings.access_store, since=since, user=user)
+        if out is not None:
+            write_csv(rows, out)
+        return rows
 
     def demo(self, scale: int, out: Path, seed: int = 7, serve: bool = True,
              on_step: Callable[[str], None] = lambda text: None) -> None:

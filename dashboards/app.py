@@ -7,6 +7,7 @@ from pathlib import Path
 import dash
 from dash import Dash, dcc, html
 
+from access.web import protect, session_bar
 from foundation.settings import SMALL_CELL_THRESHOLD, Settings
 from foundation.errors import AgoraError
 from dashboards.area import catalogue_area_links
@@ -27,9 +28,10 @@ NAVIGATION = (
 
 
 def create_app(snapshot: Path, audience: str = "internal", threshold: int = SMALL_CELL_THRESHOLD,
-               small_n: int | None = None) -> Dash:
+               small_n: int | None = None, settings: Settings | None = None, auth: str = "none") -> Dash:
     """The dashboard reading `snapshot`; `audience="public"` applies the small-cell rule everywhere;
-    a value resting on fewer than `small_n` (Settings.small_n by default) is flagged."""
+    a value resting on fewer than `small_n` (Settings.small_n by default) is flagged. `auth` local or
+    oidc asks everyone to sign in, and their role lowers the audience (access.web)."""
     if audience not in AUDIENCES:
         raise AgoraError(f"The dashboard's audience must be one of {', '.join(AUDIENCES)}, not {audience!r}.")
     app = Dash(
@@ -41,6 +43,7 @@ def create_app(snapshot: Path, audience: str = "internal", threshold: int = SMAL
     app.server.config["AGORA"] = {"snapshot": Path(snapshot), "audience": audience, "threshold": threshold,
                                   "small_n": Settings().small_n if small_n is None else small_n}
     app.layout = _layout
+    protect(app, settings, auth)
     return app
 
 
@@ -56,6 +59,7 @@ def _layout() -> html.Div:
                                className="nav-link")
                       for name, path, label in navigation(pub)], className="nav", **{"aria-label": "Pages"}),
             html.Div(_run_line(pub), className="run-line"),
+            session_bar(),
         ], className="header"),
         html.Div(dash.page_container, id="content"),
     ], className="shell")

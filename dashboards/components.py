@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dash_ag_grid as dag
 from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, html, no_update
-from flask import current_app
+from flask import current_app, g
 
 from dashboards.data import Published, published
 from dashboards.view import View, mechanism_options, resolve_view
@@ -45,9 +45,10 @@ def scope_words(view: View) -> str:
 
 
 def current() -> Published | None:
-    """The published snapshot as this server's audience sees it (re-read when a newer one lands)."""
+    """The published snapshot as this request's audience sees it: the signed-in role's (a viewer's is
+    public), else the server's (access.web sets it per request); re-read when a newer one lands."""
     config = current_app.config["AGORA"]
-    return published(config["snapshot"], config["audience"], config["threshold"])
+    return published(config["snapshot"], g.get("audience", "public"), config["threshold"])
 
 
 def small_n() -> int:

@@ -15,6 +15,10 @@ SMALL_CELL_THRESHOLD = 5
 SMALL_N = 30
 
 
+def _yes(text: str) -> bool:
+    return text.strip().lower() in ("1", "true", "yes", "on")
+
+
 @dataclass(frozen=True)
 class Settings:
     #: the DuckDB file the pipeline writes ($AGORA_WAREHOUSE, else ./agora.duckdb)
@@ -31,11 +35,38 @@ class Settings:
     #: a user catalogue file builds and targets use ($AGORA_CATALOGUE); None: the shipped catalogue
     catalogue: Path | None = field(
         default_factory=lambda: Path(os.environ["AGORA_CATALOGUE"]) if os.environ.get("AGORA_CATALOGUE") else None)
+    #: how dashboard users sign in: local, oidc or none ($AGORA_AUTH); none serves loopback only
+    auth: str = field(default_factory=lambda: os.environ.get("AGORA_AUTH", "none"))
+    #: signs session cookies ($AGORA_SECRET_KEY); unset, one is generated once and kept in the access store
+    secret_key: str | None = field(default_factory=lambda: os.environ.get("AGORA_SECRET_KEY") or None)
+    #: session cookies only travel over HTTPS ($AGORA_SECURE_COOKIES=1): set it behind a TLS proxy
+    secure_cookies: bool = field(default_factory=lambda: _yes(os.environ.get("AGORA_SECURE_COOKIES", "")))
+    #: reverse proxies in front of the dashboard whose X-Forwarded-For/-Proto/-Host are trusted ($AGORA_PROXY_HOPS)
+    proxy_hops: int = field(default_factory=lambda: int(os.environ.get("AGORA_PROXY_HOPS", "0")))
+    #: failed sign-ins per account, or per address, within 15 minutes before sign-in is refused
+    #: for the rest of the window ($AGORA_SIGN_IN_ATTEMPTS)
+    sign_in_attempts: int = field(default_factory=lambda: int(os.environ.get("AGORA_SIGN_IN_ATTEMPTS", "5")))
+    #: the OpenID Connect provider's issuer URL, for `--auth oidc` ($AGORA_OIDC_ISSUER)
+    oidc_issuer: str | None = field(default_factory=lambda: os.environ.get("AGORA_OIDC_ISSUER") or None)
+    #: this dashboard's client id and secret at the provider ($AGORA_OIDC_CLIENT_ID, $AGORA_OIDC_CLIENT_SECRET)
+    oidc_client_id: str | None = field(default_factory=lambda: os.environ.get("AGORA_OIDC_CLIENT_ID") or None)
+    oidc_client_secret: str | None = field(default_factory=lambda: os.environ.get("AGORA_OIDC_CLIENT_SECRET") or None)
+    #: the ID-token claim naming the user's groups ($AGORA_OIDC_ROLE_CLAIM)
+    oidc_role_claim: str = field(default_factory=lambda: os.environ.get("AGORA_OIDC_ROLE_CLAIM", "groups"))
+    #: claim value -> role, e.g. "agora-admins=admin,agora-staff=analyst,partners=viewer" ($AGORA_OIDC_ROLES);
+    #: a user whose claim maps to no role is refused
+    oidc_roles: str = field(default_factory=lambda: os.environ.get("AGORA_OIDC_ROLES", ""))
 
     @property
     def snapshot(self) -> Path:
         """The read-only copy dashboards open, published atomically after each build or ingest."""
         return self.warehouse.with_name(self.warehouse.stem + ".published.duckdb")
+
+    @property
+    def access_store(self) -> Path:
+        """Users, sessions' secret and the audit log: SQLite beside the warehouse, writable while the
+        pipeline holds the warehouse."""
+        return self.warehouse.with_name(self.warehouse.stem + ".access.sqlite")
 
     def with_overrides(self, **overrides) -> "Settings":
         """A copy with the non-None overrides applied (how CLI flags win over env vars)."""

@@ -53,3 +53,19 @@ def chromium() -> str:
             pytest.fail("Chromium is required (apt-get install chromium) but was not found")
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     return path
+
+
+#: Chromium flags for headless runs offline in a container
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def launched_chromium(chromium):
+    """Headless Chromium driven by Playwright, one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
