@@ -23,10 +23,24 @@ class Column:
     sensitive: bool = False
     #: a list column the contract says "may be empty": an empty cell is an empty list, not a missing value
     may_be_empty: bool = False
+    #: a text code (not an id, enum or country) that must not contain the crossed-cell bar `|`
+    code: bool = False
 
     @property
     def is_list(self) -> bool:
         return self.type.startswith("list_")
+
+    @property
+    def bar_free(self) -> bool:
+        """Contract v2: an id, a code or a list item never contains `|` (crossed cells use it).
+        Enums, countries and languages already admit only their listed values, so only free text
+        ids (keys, references), text codes and free-text list items need the rule of their own."""
+        return self.type in ("text", "list_text") and (self.key or self.references is not None or self.code
+                                                      or self.is_list)
+
+    @property
+    def is_date(self) -> bool:
+        return self.type == "date"
 
 
 @dataclass(frozen=True)
@@ -137,7 +151,7 @@ ENTITIES: dict[str, Entity] = {
             C("due_on", "date", required=False),
             # Compatible extension (UPR import): the recommending State and its regional group.
             C("recommending_country", "country", required=False),
-            C("recommending_group", "text", required=False),
+            C("recommending_group", "text", required=False, code=True),
         )),
         Entity("follow_ups", (
             C("follow_up_id", "text", key=True),
