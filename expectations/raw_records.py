@@ -86,8 +86,8 @@ def _column_expectations(entity: Entity, column: Column) -> list[dict]:
                                   column=name, regex=re.escape(CROSS)))
     if column.is_date:
         found.append(_expectation("expect_column_values_to_be_between", f"{rule}.plausible",
-                                  f"{name} ({{{name}}}) is outside the plausible dates (the setting "
-                                  f"AGORA_PLAUSIBLE_DATES)",
+                                  f"{name} ({{{name}}}) is outside the plausible dates "
+                                  f"{{earliest_date}}..{{latest_date}} (the setting AGORA_PLAUSIBLE_DATES)",
                                   column=name, min_value={"$PARAMETER": "earliest_date"},
                                   max_value={"$PARAMETER": "latest_date"}))
     if column.minimum is not None or column.maximum is not None:

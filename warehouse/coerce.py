@@ -117,6 +117,9 @@ def _date_of_text(text: pl.Expr, fmt: str | None) -> pl.Expr:
     """A text cell as a date: YYYY-MM-DD (a midnight time after it is a spreadsheet's date), or `fmt`."""
     if fmt is not None:
         if has_time_of_day(fmt):
+            if not set(DIRECTIVE.findall(fmt)) & {"f", "z"}:
+                # The day as written: a stamp's fraction of a second and UTC offset are not needed for it.
+                text = text.str.replace(r"(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?$", "")
             return text.str.to_datetime(fmt, strict=False, time_unit="us").dt.date()
         return text.str.to_date(fmt, strict=False)
     day = text.str.extract(_DATE_TIME_SHAPE, 1)

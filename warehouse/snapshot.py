@@ -10,7 +10,7 @@ What it holds (no raw records: they may name organisations):
   indicator_values    the latest run's indicator table, internal (unsuppressed), spec column order
   runs                every run, newest first, without the indicator rows
   load_log            every load, newest first
-  quarantine_summary  quarantined rows counted by entity and reason
+  quarantine_summary  quarantined rows counted by entity and rule broken (no values)
   freshness           per entity: rows held, latest reference date, last load
   validation          the latest run's output validation, one row per check
   record_validation   the checks of each entity's latest load, one row per check (counts, no values)
@@ -103,7 +103,7 @@ def _copy_snapshot_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         CREATE TABLE quarantine_summary AS
         SELECT entity, reason, count(*) AS rows
-        FROM (SELECT entity, unnest(reasons) AS reason FROM wh.quarantine)
+        FROM (SELECT entity, unnest(coalesce(rule_texts, reasons)) AS reason FROM wh.quarantine)
         GROUP BY entity, reason ORDER BY entity, rows DESC, reason
     """)
     _copy_freshness(con)

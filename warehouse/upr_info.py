@@ -287,7 +287,8 @@ def _given_problems(rejections_by_row: list[list[Rejection]]) -> pl.DataFrame:
     )
 
 
-def import_upr_info(warehouse: Path, files: list[Path], encoding: str | None) -> IngestResult:
+def import_upr_info(warehouse: Path, files: list[Path], encoding: str | None,
+                    plausible_dates: tuple[date, date] | None = None) -> IngestResult:
     """Import UPR Info export files in one transaction: every file is read and mapped before the
     warehouse is opened, so a file that cannot be read changes nothing."""
     recommendation_batches = []
@@ -319,4 +320,4 @@ def import_upr_info(warehouse: Path, files: list[Path], encoding: str | None) ->
     batches = [as_batch("mechanisms", "UPR Info import: mechanism", _frame([UPR_MECHANISM], "mechanisms"))]
     if engagements:
         batches.append(as_batch("engagements", "UPR Info import: sessions", _frame(engagements, "engagements")))
-    return ingest_batches(warehouse, [*batches, *recommendation_batches], load_catalogue().ids)
+    return ingest_batches(warehouse, [*batches, *recommendation_batches], load_catalogue().ids, plausible_dates)
