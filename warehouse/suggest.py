@@ -23,6 +23,9 @@ from warehouse.readers import ReadOptions, UnreadableFile, entity_named_by, read
 
 _WORD_SYNONYMS = {"organisation": "org", "organization": "org", "organisations": "org", "ngo": "org",
                   "csos": "org", "cso": "org", "identifier": "id", "code": "id"}
+#: columns survey tools add to every export (KoboToolbox, ODK), by their normalised name
+_SURVEY_TOOL_COLUMNS = {"submission_time": "submitted_on", "uuid": "response_id", "meta_instanceid": "response_id",
+                        "instanceid": "response_id", "submissiondate": "submitted_on"}
 _YES = {"yes", "y", "oui", "si", "sí", "sim", "ja", "true", "1", "x", "checked"}
 _NO = {"no", "n", "non", "nao", "não", "nein", "false", "0", "unchecked"}
 _SAMPLE = 5_000
@@ -42,6 +45,10 @@ def _match(header: str, entity: Entity) -> str | None:
     name = _normalised(header)
     if name in entity.column_names:
         return name
+    if _SURVEY_TOOL_COLUMNS.get(name) in entity.column_names:
+        return _SURVEY_TOOL_COLUMNS[name]
+    if f"{name}_id" in entity.column_names:  # a question "engagement" whose answers are engagement ids
+        return f"{name}_id"
     close = difflib.get_close_matches(name, entity.column_names, n=1, cutoff=0.8)
     return close[0] if close else None
 
