@@ -37,6 +37,10 @@ def _expectation(kind: str, rule: str, reason: str, **kwargs) -> dict:
     return {"type": kind, "kwargs": kwargs, "meta": {"rule": rule, "reason": reason}}
 
 
+#: the suite parameters a reason may name beside its entity's columns (filled from the setting)
+DATE_RANGE_FIELDS = ("earliest_date", "latest_date")
+
+
 def date_range_parameters(plausible: tuple[date, date]) -> dict:
     """The suite parameters of the plausible date range (GX compares pandas timestamps)."""
     import pandas as pd

@@ -29,7 +29,6 @@ Applying it is vectorised (polars), so a mapping costs a few per cent of a load.
 from __future__ import annotations
 
 import difflib
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -246,7 +245,8 @@ def apply_mapping(frame: pl.DataFrame, mapping: Mapping, entity: Entity) -> Mapp
         is_list_cell = isinstance(dtype, (pl.List, pl.Array))
         expr = as_text(pl.col(name), dtype)
         if name in mapping.lists and not is_list_cell:
-            expr = expr.str.split(mapping.lists[name]).list.eval(pl.element().str.strip_chars())
+            expr = expr.str.split(mapping.lists[name]).list.eval(
+                pl.element().str.strip_chars().filter(pl.element().str.strip_chars() != ""))
             is_list_cell = True
         pairs = mapping.values.get(name)
         if pairs is not None:

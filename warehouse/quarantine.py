@@ -33,19 +33,24 @@ def record_quarantine(con: duckdb.DuckDBPyConnection, load_id: str, entity: str,
                       rows: pl.DataFrame) -> None:
     """Replace the quarantined rows of `file` with `rows` (row_number, reasons, rules, rule_texts,
     raw), inside the caller's transaction."""
-    con.execute("DELETE FROM quarantine WHERE entity = ? AND file = ?", [entity, file])
+    for table in ("quarantine", "quarantine_rules"):
+        con.execute(f"DELETE FROM {table} WHERE entity = ? AND file = ?", [entity, file])
     if rows.height == 0:
         return
-    staged = rows.select(
-        pl.lit(load_id).alias("load_id"), pl.lit(entity).alias("entity"), pl.lit(file).alias("file"),
-        "row_number", "reasons", "raw", "rules", "rule_texts",
-    ).to_arrow()
-    con.register("quarantine_staging", staged)
+    where = [pl.lit(load_id).alias("load_id"), pl.lit(entity).alias("entity"), pl.lit(file).alias("file"), "row_number"]
+    staged = rows.select(*where, "reasons", "raw")
+    rules = rows.select(*where, pl.int_ranges(1, pl.col("rules").list.len() + 1, dtype=pl.Int32).alias("position"),
+                        "rules", "rule_texts").explode("position", "rules", "rule_texts")
+    con.register("quarantine_staging", staged.to_arrow())
+    con.register("quarantine_rules_staging", rules.to_arrow())
     try:
-        con.execute("INSERT INTO quarantine (load_id, entity, file, row_number, reasons, raw, rules, rule_texts) "
+        con.execute("INSERT INTO quarantine (load_id, entity, file, row_number, reasons, raw) "
                     "SELECT * FROM quarantine_staging")
+        con.execute("INSERT INTO quarantine_rules (load_id, entity, file, row_number, position, rule, rule_text) "
+                    "SELECT * FROM quarantine_rules_staging")
     finally:
         con.unregister("quarantine_staging")
+        con.unregister("quarantine_rules_staging")
 
 
 def forget_fixed_rows(con: duckdb.DuckDBPyConnection, entity: str, origins: pl.DataFrame) -> None:
@@ -56,9 +61,9 @@ def forget_fixed_rows(con: duckdb.DuckDBPyConnection, entity: str, origins: pl.D
         return
     con.register("fixed_rows", known.unique().to_arrow())
     try:
-        con.execute("DELETE FROM quarantine USING fixed_rows WHERE quarantine.entity = ? "
-                    "AND quarantine.file = fixed_rows.file AND quarantine.row_number = fixed_rows.row_number",
-                    [entity])
+        for table in ("quarantine", "quarantine_rules"):
+            con.execute(f"DELETE FROM {table} USING fixed_rows WHERE {table}.entity = ? "
+                        f"AND {table}.file = fixed_rows.file AND {table}.row_number = fixed_rows.row_number", [entity])
     finally:
         con.unregister("fixed_rows")
 
@@ -69,8 +74,12 @@ def quarantined_rows(warehouse: Path, entity: str | None = None) -> pl.DataFrame
     its reasons as its rule texts)."""
     con = connect(warehouse, read_only=True)
     try:
-        query = ("SELECT entity, file, row_number, reasons, raw, load_id, rules, "
-                 "coalesce(rule_texts, reasons) AS rule_texts FROM quarantine")
+        query = ("SELECT entity, file, row_number, reasons, raw, load_id, coalesce(rules, []) AS rules, "
+                 "coalesce(rule_texts, reasons) AS rule_texts FROM quarantine LEFT JOIN ("
+                 "  SELECT entity, file, row_number, list(rule ORDER BY position) AS rules,"
+                 "         list(rule_text ORDER BY position) AS rule_texts"
+                 "  FROM quarantine_rules GROUP BY entity, file, row_number"
+                 ") USING (entity, file, row_number)")
         params: list = []
         if entity is not None:
             query += " WHERE entity = ?"

@@ -102,9 +102,11 @@ def _copy_snapshot_tables(con: duckdb.DuckDBPyConnection) -> None:
     """)
     con.execute("""
         CREATE TABLE quarantine_summary AS
-        SELECT entity, reason, count(*) AS rows
-        FROM (SELECT entity, unnest(coalesce(rule_texts, reasons)) AS reason FROM wh.quarantine)
-        GROUP BY entity, reason ORDER BY entity, rows DESC, reason
+        SELECT entity, coalesce(r.rule_text, q.reason) AS reason, count(*) AS rows
+        FROM (SELECT entity, file, row_number, unnest(reasons) AS reason,
+                     unnest(range(1, len(reasons) + 1))::INTEGER AS position FROM wh.quarantine) q
+        LEFT JOIN wh.quarantine_rules r USING (entity, file, row_number, position)
+        GROUP BY entity, coalesce(r.rule_text, q.reason) ORDER BY entity, rows DESC, reason
     """)
     _copy_freshness(con)
     _copy_validation(con)

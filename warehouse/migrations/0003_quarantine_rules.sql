@@ -1,7 +1,15 @@
--- The rule each quarantine reason breaks, apart from the row's values: `rules` holds the rule ids
--- (as validation_results names them) and `rule_texts` the rules in words without the offending
--- values, both in the order of `reasons`, so the quarantine can be grouped by rule with counts
--- (thirty bad dates are one rule broken thirty times, not thirty reasons). Rows quarantined before
--- this migration have neither (null): their reasons stand for their rules.
-ALTER TABLE quarantine ADD COLUMN rules VARCHAR[];
-ALTER TABLE quarantine ADD COLUMN rule_texts VARCHAR[];
+-- The rule each quarantine reason breaks, apart from the row's values: one row per reason of a
+-- quarantined row (position 1 is its first reason), with the rule id (as validation_results names
+-- it) and the rule in words without the offending values, so the quarantine can be grouped by rule
+-- with counts (thirty bad dates are one rule broken thirty times, not thirty reasons). A table of
+-- its own, so the quarantine keeps its columns; rows quarantined before it have none, and their
+-- reasons stand for their rules.
+CREATE TABLE quarantine_rules (
+    load_id VARCHAR NOT NULL,
+    entity VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    row_number BIGINT NOT NULL,
+    position INTEGER NOT NULL,
+    rule VARCHAR NOT NULL,
+    rule_text VARCHAR NOT NULL
+);
