@@ -249,7 +249,7 @@ def _read_xlsx(path: Path, entity: str) -> tuple[pl.DataFrame, tuple[str, ...]]:
         raise UnreadableFile(f"{path} has no sheets.")
     matching = [n for n in names if n.strip().lower() == entity]
     sheet = matching[0] if matching else names[0]
-    warnings = () if matching else (
+    warnings = () if matching or not entity else (
         f"no sheet is named '{entity}', so the first sheet '{sheet}' was read",
     )
     try:
