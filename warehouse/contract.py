@@ -5,6 +5,7 @@ ingest coercion, the Great Expectations suites, the generator and the docs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,12 @@ class Entity:
     #: cross-column rules, as (rule id, plain-language reason); checked in ingest
     row_rules: tuple[tuple[str, str], ...] = field(default=())
 
-    @property
+    # Cached: ingest asks for them once per column of a file, and a file may have a thousand.
+    @cached_property
     def key(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.key)
 
-    @property
+    @cached_property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 

@@ -148,7 +148,8 @@ def _column_names(source: str, frame: pl.DataFrame) -> list[str]:
 
 def _refuse_wrong_columns(source: str, entity: Entity, names: list[str]) -> None:
     present = set(names)
-    unknown = [n for n in names if n not in entity.column_names]
+    known = set(entity.column_names)
+    unknown = [n for n in names if n not in known]
 
     def hint(wanted: str) -> str:
         return did_you_mean(wanted, unknown, cutoff=0.6)
@@ -203,7 +204,8 @@ def as_batch(entity_name: str, source: str, frame: pl.DataFrame, first_row_numbe
     if origins is not None:
         notes.append(f"a fixed quarantine file: its {', '.join(FIX_COLUMNS)} columns were read to clear the rows' "
                      f"earlier quarantine entries, not loaded")
-    unknown = [n for n in names if n not in entity.column_names and n not in FIX_COLUMNS]
+    known = set(entity.column_names)
+    unknown = [n for n in names if n not in known and n not in FIX_COLUMNS]
     _refuse_wrong_columns(source, entity, [n for n in names if n not in FIX_COLUMNS])
     if unknown:
         notes.append(
@@ -211,7 +213,7 @@ def as_batch(entity_name: str, source: str, frame: pl.DataFrame, first_row_numbe
             + f" are not columns of {entity.name}: dropped, their values not stored anywhere"
         )
     absent = [c.name for c in entity.columns if c.name not in names]
-    frame = frame.select([n for n in names if n in entity.column_names]).with_columns(
+    frame = frame.select([n for n in names if n in known]).with_columns(
         pl.lit(None, pl.String).alias(n) for n in absent)
     if origins is not None:
         # The fix file escaped formula-like cells for the spreadsheet; the records are what was under the escape.
