@@ -232,7 +232,29 @@ def _read_csv(path: Path, options: ReadOptions) -> tuple[pl.DataFrame, tuple[str
         raise UnreadableFile(
             f"{path} cannot be read as CSV: {_first_ragged_row(text, delimiter) or _first_line_of(exc)}."
         ) from None
-    return frame, tuple(warnings), delimiter == ";"
+    return _named_as_in_header(path, frame, header_line, delimiter), tuple(warnings), delimiter == ";"
+
+
+def _named_as_in_header(path: Path, frame: pl.DataFrame, header_line: str, delimiter: str) -> pl.DataFrame:
+    """The columns named as the header names them (the parser renames a repeated name, which must be
+    refused, not loaded under another name); a column without a name and without a value (the
+    trailing separators spreadsheets write) is left out, one with values is named by its position."""
+    names = next(csv.reader([header_line], delimiter=delimiter), [])
+    if len(names) != frame.width:
+        return frame
+    columns, seen = [], set()
+    for position, (column, name) in enumerate(zip(frame.columns, names), start=1):
+        series = frame.get_column(column)
+        name = name.replace("\ufeff", "").strip()
+        if not name:
+            if series.null_count() == frame.height:
+                continue
+            name = f"(unnamed column {position})"
+        if name.lower() in seen:
+            raise UnreadableFile(f"{path} has two columns named '{name}' (column names ignore case).")
+        seen.add(name.lower())
+        columns.append(series.alias(name))
+    return pl.DataFrame(columns) if columns else frame
 
 
 def _read_xlsx(path: Path, entity: str) -> tuple[pl.DataFrame, tuple[str, ...]]:

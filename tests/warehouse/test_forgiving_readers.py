@@ -259,3 +259,18 @@ def test_the_cli_says_not_found_and_fails_when_nothing_loads(tmp_path, warehouse
         2, f"Error: {tmp_path / 'organisations.csv'} not found: check the name and the folder.\n")
     assert nothing.returncode == 1 and f"Nothing was loaded from {bad}" in nothing.stderr
     assert good.returncode == 0
+
+
+def test_trailing_separators_are_no_columns_and_a_repeated_name_is_refused(tmp_path, warehouse):
+    path = tmp_path / "mechanisms.csv"
+    path.write_text("mechanism_id;name;kind;;\nM1;a;other;;\nM2;b;other;;x\n", encoding="utf-8")
+
+    result = _ingest(warehouse, path)
+
+    assert result.rows_loaded == 2
+    assert result.files[0].warnings == (
+        "columns are separated by semicolons (detected)",
+        "column(s) '(unnamed column 5)' are not columns of mechanisms: dropped, their values not stored anywhere")
+    path.write_text("mechanism_id,name,Name,kind\nM1,a,b,other\n", encoding="utf-8")
+    with pytest.raises(UnreadableFile, match="has two columns named 'Name'"):
+        _ingest(warehouse, path)
