@@ -155,6 +155,8 @@ def _normalised(name: str) -> str:
     text = unicodedata.normalize("NFKD", _repaired(name))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     text = re.sub(r"['’‘`´]", "", text).replace("&", " and ")
+    # Dotted initials are one abbreviation: U.S.A. -> usa, Lao P.D.R. -> lao pdr.
+    text = re.sub(r"\b(?:[a-z]\.){2,}", lambda initials: initials.group(0).replace(".", ""), text)
     words = re.sub(r"[^a-z0-9]+", " ", text).split()
     return " ".join(_ABBREVIATIONS.get(w, w) for w in words if w != "the")
 

@@ -148,7 +148,8 @@ def test_every_state_name_variant_in_the_shipped_table_matches_its_state():
     ("Bosnia & Herzegovina", "BIH"), ("Macedonia FYR", "MKD"), ("C&ocirc;te d&#39;Ivoire", "CIV"),
     ("C&amp;ocirc;te d'Ivoire", "CIV"), ("CÃ´te d'Ivoire", "CIV"), ("Trinidad &amp; Tobago", "TTO"),
     ("Moldova (Rep.)", "MDA"), ("Tanzania (United Rep.)", "TZA"), ("Congo", "COG"), ("Congo, Dem. Rep.", "COD"),
-    ("T&uuml;rkiye", "TUR"), ("Solomon Is.", "SLB"),
+    ("T&uuml;rkiye", "TUR"), ("Solomon Is.", "SLB"), ("U.S.A.", "USA"), ("Lao P.D.R.", "LAO"), ("D.R. Congo", "COD"),
+    ("Congo (Kinshasa)", "COD"), ("Korea, North", "PRK"), ("Russian Fed.", "RUS"), ("Korea (Rep. of)", "KOR"),
 ])
 def test_upr_info_ohchr_and_uhri_forms_match(name, iso3):
     assert match_country(name) == iso3
