@@ -74,9 +74,7 @@ def cmd_loads(agora: Agora, args) -> int:
 
 
 def cmd_quarantine(agora: Agora, args) -> int:
-    from warehouse.quarantine import reasons_by_rule
-
-    rows, written = agora.quarantine(entity=args.entity, out=args.out)
+    rows, by_rule, written = agora.quarantine(entity=args.entity, out=args.out)
     if args.out:
         for path in written:
             print(f"Wrote {path}: fix the rows, then `agora ingest {path}`")
@@ -84,7 +82,7 @@ def cmd_quarantine(agora: Agora, args) -> int:
         return 0
     if rows.height:
         print("Rules broken (rows):")
-        _print_table([(n, entity, rule) for entity, rule, n in reasons_by_rule(rows).iter_rows()],
+        _print_table([(n, entity, rule) for entity, rule, n in by_rule.iter_rows()],
                      ("rows", "entity", "rule"), empty="")
         print()
     _print_table(

@@ -47,14 +47,14 @@ class Agora:
         return list_loads(self.settings.warehouse)
 
     def quarantine(self, entity: str | None = None, out: Path | None = None):
-        """The quarantined rows; with `out`, also the fix file(s) written (the paths)."""
-        from warehouse.quarantine import quarantined_rows, write_fix_file, write_fix_files
+        """The quarantined rows, the rules they break with counts, and (with `out`) the fix files written."""
+        from warehouse.quarantine import quarantined_rows, reasons_by_rule, write_fix_file, write_fix_files
 
         rows = quarantined_rows(self.settings.warehouse, entity=entity)
         written: list[Path] = []
         if out is not None:
             written = [write_fix_file(rows, entity, out)] if entity is not None else write_fix_files(rows, out)
-        return rows, written
+        return rows, reasons_by_rule(rows), written
 
     def generate(self, out: Path, scale: int, seed: int, fmt: str = "parquet"):
         from warehouse.generate import generate

@@ -114,18 +114,23 @@ class ReadingRules:
 
 
 def _date_of_text(text: pl.Expr, fmt: str | None) -> pl.Expr:
-    """A text cell as a date: YYYY-MM-DD (a midnight time after it is a spreadsheet's date), or `fmt`."""
-    if fmt is not None:
-        if has_time_of_day(fmt):
-            if not set(DIRECTIVE.findall(fmt)) & {"f", "z"}:
-                # The day as written: a stamp's fraction of a second and UTC offset are not needed for it.
-                text = text.str.replace(r"(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?$", "")
-            return text.str.to_datetime(fmt, strict=False, time_unit="us").dt.date()
-        return text.str.to_date(fmt, strict=False)
+    """A text cell as a date: YYYY-MM-DD (a midnight time after it is a spreadsheet's date), or `fmt`.
+    YYYY-MM-DD is read whatever the format (it cannot be mistaken, and native spreadsheet dates
+    are rendered so), so a format only adds a way of writing dates."""
     day = text.str.extract(_DATE_TIME_SHAPE, 1)
     at_midnight = text.str.extract(_DATE_TIME_SHAPE, 2).str.contains(_MIDNIGHT)
     plain = pl.when(text.str.contains(_DATE_SHAPE)).then(text).when(at_midnight).then(day)
-    return plain.str.to_date("%Y-%m-%d", strict=False)
+    iso = plain.str.to_date("%Y-%m-%d", strict=False)
+    if fmt is None:
+        return iso
+    if has_time_of_day(fmt):
+        if not set(DIRECTIVE.findall(fmt)) & {"f", "z"}:
+            # The day as written: a stamp's fraction of a second and UTC offset are not needed for it.
+            text = text.str.replace(r"(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?$", "")
+        formatted = text.str.to_datetime(fmt, strict=False, time_unit="us").dt.date()
+    else:
+        formatted = text.str.to_date(fmt, strict=False)
+    return pl.coalesce(formatted, iso)
 
 
 def _typed(column: Column, raw: pl.Expr, dtype: pl.DataType, rules: ReadingRules) -> pl.Expr:

@@ -41,6 +41,9 @@ _DELIMITER_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t"}
 #: typographic punctuation that both legacy encodings carry and real text uses
 _TYPOGRAPHIC = set("\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb\u00a0\u00b0\u00b7")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+#: what a parser raises on a damaged file: its own errors, and a panic of polars' Rust core (which
+#: derives from BaseException, so a damaged file would otherwise end in a traceback)
+_PARSE_ERRORS = (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError, ValueError)
 
 
 class UnreadableFile(AgoraError):
@@ -228,7 +231,7 @@ def _read_csv(path: Path, options: ReadOptions) -> tuple[pl.DataFrame, tuple[str
         # Plain UTF-8 goes to the parser as it is; anything re-decoded or re-broken goes as new UTF-8 bytes.
         source = data if decoded.encoding == "utf-8" and text is decoded.text else text.encode("utf-8")
         frame = pl.read_csv(io.BytesIO(source), infer_schema=False, separator=delimiter, encoding="utf8")
-    except (pl.exceptions.PolarsError, OSError) as exc:
+    except _PARSE_ERRORS as exc:
         raise UnreadableFile(
             f"{path} cannot be read as CSV: {_first_ragged_row(text, delimiter) or _first_line_of(exc)}."
         ) from None
@@ -285,12 +288,12 @@ def _read_xlsx(path: Path, entity: str) -> tuple[pl.DataFrame, tuple[str, ...]]:
 def _read_parquet(path: Path) -> pl.DataFrame:
     try:
         width = len(pl.read_parquet_schema(path))
-    except (pl.exceptions.PolarsError, OSError):
+    except _PARSE_ERRORS:
         raise UnreadableFile(f"{path} cannot be read as Parquet: it is damaged or not a Parquet file.") from None
     _refuse_too_wide(path, width)
     try:
         return pl.read_parquet(path)
-    except (pl.exceptions.PolarsError, OSError):
+    except _PARSE_ERRORS:
         raise UnreadableFile(f"{path} cannot be read as Parquet: it is damaged or not a Parquet file.") from None
 
 
@@ -311,7 +314,7 @@ def _first_line_not_an_object(path: Path) -> str | None:
 def _read_json_lines(path: Path) -> pl.DataFrame:
     try:
         frame = pl.read_ndjson(path, infer_schema_length=None)
-    except (pl.exceptions.PolarsError, OSError) as exc:
+    except _PARSE_ERRORS as exc:
         raise UnreadableFile(
             f"{path} cannot be read as JSON Lines (one JSON object per line): "
             f"{_first_line_not_an_object(path) or _first_line_of(exc)}."
