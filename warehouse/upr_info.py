@@ -77,10 +77,16 @@ def upr_rows(path: Path, text: str) -> tuple[list[UprRow], tuple[str, ...]]:
     # Line breaks become `\n` (between rows and inside quoted text: CR-only files break lines with
     # `\r`) and text is composed, so a re-saved or re-encoded copy reads the same.
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    records = [record for record in csv.reader(io.StringIO(text, newline="")) if any(v.strip() for v in record)]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        # Numbered as a spreadsheet numbers them (the header is row 1), blank lines counted but not rows.
+        records = [(number, record) for number, record in enumerate(reader, start=1)
+                   if any(v.strip() for v in record)]
+    except csv.Error as exc:
+        raise UprInfoError(f"{path.name} cannot be read as CSV: at line {reader.line_num}, {exc}.") from None
     if not records:
         raise UprInfoError(f"{path.name} is empty: a UPR Info export starts with a header row.")
-    header = [name.strip() for name in records[0]]
+    header = [name.strip() for name in records[0][1]]
     by_lower = {name.lower(): position for position, name in enumerate(header)}
     missing = [name for name in UPR_INFO_COLUMNS if name.lower() not in by_lower]
     if missing:
@@ -94,8 +100,7 @@ def upr_rows(path: Path, text: str) -> tuple[list[UprRow], tuple[str, ...]]:
     )
     positions = {name: by_lower[name.lower()] for name in UPR_INFO_COLUMNS}
     rows = []
-    # Numbered as a spreadsheet numbers them (the header is row 1), as `agora ingest` numbers CSV rows.
-    for number, record in enumerate(records[1:], start=2):
+    for number, record in records[1:]:
         problem = None
         if len(record) != len(header):
             problem = f"the row has {len(record)} values where the header has {len(header)} columns"
