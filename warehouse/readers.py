@@ -32,6 +32,9 @@ FORMATS = {".csv": "CSV", ".xlsx": "XLSX", ".parquet": "Parquet", ".jsonl": "JSO
 #: wider files are refused whole: no contract entity has more than 13 columns, and a survey export
 #: with a thousand is not a file of records but a mistake (and would make every step slower)
 MAX_COLUMNS = 1_000
+#: a longer cell is no record's value (the longest, a recommendation's text, runs to a few thousand
+#: characters): a file holding one is refused whole, naming the row and column
+MAX_CELL_CHARACTERS = 100_000
 #: tried in this order when a file is not UTF-8; a tie in plausibility goes to the earlier one
 LEGACY_ENCODINGS = ("cp1252", "latin-1", "mac_roman")
 ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with a byte-order mark", "cp1252": "Windows-1252",
@@ -196,6 +199,20 @@ def _refuse_too_wide(path: Path, width: int) -> None:
         )
 
 
+def _refuse_huge_cells(path: Path, frame: pl.DataFrame, first_row: int) -> None:
+    """Refuse a file with a cell longer than MAX_CELL_CHARACTERS (one pass per text column)."""
+    for name, dtype in frame.schema.items():
+        if dtype != pl.String:
+            continue
+        lengths = frame.get_column(name).str.len_chars()
+        if (lengths.max() or 0) > MAX_CELL_CHARACTERS:
+            row = int(lengths.arg_max()) + first_row
+            raise UnreadableFile(
+                f"{path}: row {row}, column '{name}' holds {lengths.max():,} characters; Agora reads at most "
+                f"{MAX_CELL_CHARACTERS:,} in a cell (is a quote left open?)."
+            )
+
+
 def _without_blank_rows(frame: pl.DataFrame, first_row: int) -> tuple[pl.DataFrame, pl.Series | None]:
     """Drop rows with no value at all (blank lines, a line of only delimiters or spaces), keeping
     each record's row number."""
@@ -349,6 +366,7 @@ def read_file(path: Path, entity: str, options: ReadOptions = ReadOptions()) -> 
         frame, first_row = _read_json_lines(path), 1
     if frame.width == 0:
         raise UnreadableFile(f"{path} is empty: it has no header row and no records.")
+    _refuse_huge_cells(path, frame, first_row)
     row_numbers = None
     if suffix in (".csv", ".xlsx"):
         frame, row_numbers = _without_blank_rows(frame, first_row)

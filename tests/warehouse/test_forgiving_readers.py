@@ -274,3 +274,12 @@ def test_trailing_separators_are_no_columns_and_a_repeated_name_is_refused(tmp_p
     path.write_text("mechanism_id,name,Name,kind\nM1,a,b,other\n", encoding="utf-8")
     with pytest.raises(UnreadableFile, match="has two columns named 'Name'"):
         _ingest(warehouse, path)
+
+
+def test_a_cell_past_the_bound_refuses_the_file_naming_row_and_column(tmp_path, warehouse):
+    path = tmp_path / "mechanisms.csv"
+    path.write_text('mechanism_id,name,kind\nM1,a,other\nM2,"' + "x\n" * 60_000 + '",other\n', encoding="utf-8")
+
+    with pytest.raises(UnreadableFile, match=r"row 3, column 'name' holds 120,000 characters; Agora reads at most "
+                                             r"100,000 in a cell \(is a quote left open\?\)"):
+        _ingest(warehouse, path)
