@@ -12,6 +12,12 @@ already in the warehouse under its key, if any, as it was.
 
 Duplicate keys within one file: the last row wins; each earlier row with the same key is
 quarantined with a reason naming the row that replaces it, so rows read = loaded + quarantined.
+
+Before validation a file is read (`readers`: encoding, delimiter, blank rows, bounds), mapped
+(`mapping`: a user's TOML renames, value maps, constants, lists, date formats, drops), and its
+columns that are not the contract's are dropped, so their values are stored nowhere. A fixed
+quarantine file (`quarantine.write_fix_file`) names in `source_file`/`source_row` the quarantine
+entries its rows replace: they leave the quarantine in the same transaction.
 """
 
 from __future__ import annotations

@@ -270,3 +270,19 @@ def test_the_quarantine_is_grouped_by_rule_with_counts(tmp_path, warehouse):
     with duckdb.connect(str(snapshot), read_only=True) as con:
         assert con.sql("SELECT * FROM quarantine_summary").fetchall() == [
             ("feedback", "submitted_on is not a date of the form YYYY-MM-DD", 30)]
+
+
+def test_the_cli_ingests_with_a_shipped_mapping_by_name_and_says_what_it_dropped(tmp_path, warehouse):
+    _parents(tmp_path, warehouse)
+    path = write_csv(tmp_path / "participants.csv", [{
+        "Event code": "E1", "Organisation ID": "O1", "Contact e-mail": "k@d.example", "Registered?": "Yes",
+        "Attended?": "Yes", "Spoke?": "No", "Number of participants": "3", "Of whom women": "1",
+        "Outcome shared on": "20/03/2026"}])
+
+    done = subprocess.run([sys.executable, "-m", "agora.cli", "--warehouse", str(warehouse), "ingest", str(path),
+                           "--map", "excel-participants.toml"], capture_output=True, text=True, cwd=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    assert "1 rows read, 1 loaded, 0 quarantined" in done.stdout
+    assert "the mapping dropped the column(s) 'Contact e-mail': their values are not stored anywhere" in done.stdout
+    assert _rows(warehouse, "SELECT outcome_communicated_on FROM participations") == [(date(2026, 3, 20),)]
