@@ -187,8 +187,9 @@ def import_extras(row: UprRow, recommendation_id: str) -> tuple[dict[str, str | 
     rejections += [problem] if problem else []
     session, session_start, problem = session_of_row(values)
     rejections += [problem] if problem else []
+    group = None if is_unknown_state(values["From-Rgrp"]) else values["From-Rgrp"]
     values.update({
-        "To": addressee, "From": recommending, "recommendation_id": recommendation_id,
+        "To": addressee, "From": recommending, "From-Rgrp": group, "recommendation_id": recommendation_id,
         "engagement_id": engagement_id_of_session(session) if session_start else None,
         "issued_on": session_start.isoformat() if session_start else None,
     })

@@ -152,11 +152,11 @@ def test_an_empty_from_leaves_the_recommending_state_empty_without_rejecting_the
 
 @pytest.mark.parametrize("written", ["Unknown", "&lt;Unknown&gt;", "<Unknown>"])
 def test_an_unknown_recommending_state_keeps_the_recommendation(written: str) -> None:
-    [record], [rejections] = _mapped({"To": "C&ocirc;te d&#39;Ivoire", "From": written, "Response": "Accepted",
-                                      "Session": "3", "Text": "Protect &amp; promote"})
+    [record], [rejections] = _mapped({"To": "C&ocirc;te d&#39;Ivoire", "From": written, "From-Rgrp": written,
+                                      "Response": "Accepted", "Session": "3", "Text": "Protect &amp; promote"})
     assert rejections == []
-    assert (record["addressee_country"], record["recommending_country"], record["text"]) == (
-        "CIV", None, "Protect & promote")
+    assert (record["addressee_country"], record["recommending_country"], record["recommending_group"],
+            record["text"]) == ("CIV", None, None, "Protect & promote")
 
 
 @pytest.mark.parametrize("response, state_response", [("Accepted", "supported"), (" noted ", "noted"), ("", "pending")])
