@@ -34,12 +34,33 @@ def _print_table(rows: list[tuple], headers: tuple[str, ...], empty: str) -> Non
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
 
 
-def cmd_ingest(agora: Agora, args) -> int:
-    result = agora.ingest(args.paths, entity=args.entity)
-    print(result.render())
-    if args.strict and result.rows_quarantined:
+def _load_status(result, strict: bool) -> int:
+    """Non-zero when a file with records loaded none of them, or (--strict) when any row was quarantined."""
+    empty_handed = [f.source for f in result.files if f.rows_read and not f.rows_loaded]
+    if empty_handed:
+        print(f"Nothing was loaded from {', '.join(empty_handed)}: every row was quarantined "
+              f"(see `agora quarantine`).", file=sys.stderr)
+        return 1
+    if strict and result.rows_quarantined:
         print(f"--strict: {result.rows_quarantined} row(s) were quarantined.", file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_ingest(agora: Agora, args) -> int:
+    result = agora.ingest(args.paths, entity=args.entity, mapping=args.map, encoding=args.encoding,
+                          delimiter=args.delimiter, date_format=args.date_format)
+    print(result.render())
+    return _load_status(result, args.strict)
+
+
+def cmd_mapping_suggest(agora: Agora, args) -> int:
+    text = agora.suggest_mapping(args.file, entity=args.entity, encoding=args.encoding, delimiter=args.delimiter)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"Wrote {args.out}: edit it, then `agora ingest {args.file} --map {args.out}`")
+    else:
+        print(text, end="")
     return 0
 
 
@@ -56,16 +77,23 @@ def cmd_loads(agora: Agora, args) -> int:
 
 
 def cmd_quarantine(agora: Agora, args) -> int:
-    rows = agora.quarantine(entity=args.entity, out=args.out)
+    rows, by_rule, written = agora.quarantine(entity=args.entity, out=args.out)
     if args.out:
-        print(f"Wrote {rows.height} quarantined row(s) to {args.out}")
-    else:
-        _print_table(
-            [(row["entity"], row["file"], row["row_number"], "; ".join(row["reasons"]))
-             for row in rows.iter_rows(named=True)],
-            ("entity", "file", "row", "reasons"),
-            empty="No row is in quarantine.",
-        )
+        for path in written:
+            print(f"Wrote {path}: fix the rows, then `agora ingest {path}`")
+        print(f"{rows.height} quarantined row(s) written." if written else "No row is in quarantine.")
+        return 0
+    if rows.height:
+        print("Rules broken (rows):")
+        _print_table([(n, entity, rule) for entity, rule, n in by_rule.iter_rows()],
+                     ("rows", "entity", "rule"), empty="")
+        print()
+    _print_table(
+        [(row["entity"], row["file"], row["row_number"], "; ".join(row["reasons"]))
+         for row in rows.iter_rows(named=True)],
+        ("entity", "file", "row", "reasons"),
+        empty="No row is in quarantine.",
+    )
     return 0
 
 
@@ -79,7 +107,7 @@ def cmd_generate(agora: Agora, args) -> int:
 def cmd_import_upr_info(agora: Agora, args) -> int:
     result = agora.import_upr_info(args.files, encoding=args.encoding)
     print(result.render())
-    return 0
+    return _load_status(result, strict=False)
 
 
 def cmd_build(agora: Agora, args) -> int:
@@ -220,16 +248,45 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
+    def reading_flags(p) -> None:
+        p.add_argument("--encoding", default=None,
+                       help="the files' encoding, e.g. latin-1, cp1252, mac_roman (default: detected among "
+                            "UTF-8, UTF-8 with BOM, Windows-1252, Latin-1 and Mac Roman)")
+        p.add_argument("--delimiter", default=None,
+                       help="the CSV delimiter: comma, semicolon or tab (default: detected from the header)")
+
     p = command("ingest", cmd_ingest, "Validate contract files and load them into the warehouse.")
     p.add_argument("paths", nargs="+", type=Path, help="files, or folders of entity files")
-    p.add_argument("--entity", help="the entity of the files, when their names do not say it")
-    p.add_argument("--strict", action="store_true", help="exit non-zero if any row is quarantined")
+    p.add_argument("--entity", help="the entity of the files (default: their names, else their columns)")
+    p.add_argument("--map", type=Path, default=None,
+                   help="a mapping file (TOML) renaming columns, mapping values, setting constants (default: none)")
+    reading_flags(p)
+    p.add_argument("--date-format", default=None,
+                   help="the format of every date column, e.g. %%d/%%m/%%Y (default: YYYY-MM-DD)")
+    p.add_argument("--plausible-dates", default=None,
+                   help="dates outside FIRST..LAST are quarantined (default: $AGORA_PLAUSIBLE_DATES, "
+                        "else 1945-01-01..2100-12-31)")
+    p.add_argument("--strict", action="store_true", help="exit non-zero if any row is quarantined (default: off)")
+
+    p = command("mapping", None, "Mapping files for spreadsheets and survey exports.")
+    actions = p.add_subparsers(dest="action", required=True)
+    suggest = actions.add_parser("suggest", help="draft a mapping from a file's headers, to edit",
+                                 description="Draft a mapping (TOML) from a file's headers: matched columns, "
+                                             "value maps for yes/no and near-miss values, comments for the rest.")
+    suggest.add_argument("file", type=Path, help="the spreadsheet or survey export")
+    suggest.add_argument("--entity", default=None, help="the entity it holds (default: told by its columns)")
+    suggest.add_argument("--out", type=Path, default=None, help="write the mapping here (default: print it)")
+    reading_flags(suggest)
+    suggest.add_argument("--warehouse", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    suggest.set_defaults(handler=cmd_mapping_suggest)
 
     command("loads", cmd_loads, "The load log, newest first.")
 
-    p = command("quarantine", cmd_quarantine, "Rejected rows with every reason.")
-    p.add_argument("--entity")
-    p.add_argument("--out", type=Path, help="write CSV here instead of printing")
+    p = command("quarantine", cmd_quarantine, "Rejected rows with every reason, and the rules they break.")
+    p.add_argument("--entity", default=None, help="only this entity's rows (default: every entity)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="write the rows to fix and load again (CSV: the entity's columns, reasons, source_file, "
+                        "source_row; one file per entity without --entity) instead of printing (default: print)")
 
     p = command("generate", cmd_generate, "Write realistic contract files for demos, tests and benchmarks.")
     p.add_argument("--out", type=Path, required=True)
@@ -242,7 +299,10 @@ def build_parser() -> argparse.ArgumentParser:
     sources = p.add_subparsers(dest="source", required=True)
     upr = sources.add_parser("upr-info", help="the UPR Info database CSV export")
     upr.add_argument("files", nargs="+", type=Path)
-    upr.add_argument("--encoding", help="the files' encoding, when detection guesses wrong")
+    upr.add_argument("--encoding", help="the files' encoding, when detection guesses wrong (default: detected)")
+    upr.add_argument("--plausible-dates", default=None,
+                     help="dates outside FIRST..LAST are quarantined (default: $AGORA_PLAUSIBLE_DATES, "
+                          "else 1945-01-01..2100-12-31)")
     upr.add_argument("--warehouse", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     upr.set_defaults(handler=cmd_import_upr_info)
 
@@ -328,8 +388,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    agora = Agora(Settings().with_overrides(warehouse=args.warehouse))
     try:
+        agora = Agora(Settings().with_overrides(warehouse=args.warehouse,
+                                                plausible_dates=getattr(args, "plausible_dates", None)))
         return args.handler(agora, args)
     except AgoraError as exc:
         print(f"Error: {exc}", file=sys.stderr)

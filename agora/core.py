@@ -19,15 +19,28 @@ class Agora:
         self.settings = settings or Settings()
 
     # -- warehouse -------------------------------------------------------------------------
-    def ingest(self, paths: list[Path], entity: str | None = None):
-        from warehouse.ingest import ingest_paths
+    def ingest(self, paths: list[Path], entity: str | None = None, mapping: Path | None = None,
+               encoding: str | None = None, delimiter: str | None = None, date_format: str | None = None):
+        from warehouse.ingest import IngestOptions, ingest_paths
+        from warehouse.mapping import NO_MAPPING, load_mapping
+        from warehouse.readers import ReadOptions
 
+        options = IngestOptions(ReadOptions(encoding, delimiter),
+                                load_mapping(mapping) if mapping is not None else NO_MAPPING, date_format)
         # targets may name any indicator of the catalogue in force (the setting's, else the shipped one)
         result = ingest_paths(
-            self.settings.warehouse, paths, entity=entity, known_indicators=self.catalogue().ids
+            self.settings.warehouse, paths, entity=entity, known_indicators=self.catalogue().ids,
+            options=options, plausible_dates=self.settings.plausible_dates,
         )
         self.publish()
         return result
+
+    def suggest_mapping(self, path: Path, entity: str | None = None, encoding: str | None = None,
+                        delimiter: str | None = None) -> str:
+        from warehouse.readers import ReadOptions
+        from warehouse.suggest import suggest_mapping
+
+        return suggest_mapping(path, entity, ReadOptions(encoding, delimiter))
 
     def loads(self):
         from warehouse.loadlog import list_loads
@@ -35,12 +48,14 @@ class Agora:
         return list_loads(self.settings.warehouse)
 
     def quarantine(self, entity: str | None = None, out: Path | None = None):
-        from warehouse.quarantine import quarantined_rows, write_quarantine_csv
+        """The quarantined rows, the rules they break with counts, and (with `out`) the fix files written."""
+        from warehouse.quarantine import quarantined_rows, reasons_by_rule, write_fix_file, write_fix_files
 
         rows = quarantined_rows(self.settings.warehouse, entity=entity)
+        written: list[Path] = []
         if out is not None:
-            write_quarantine_csv(rows, out)
-        return rows
+            written = [write_fix_file(rows, entity, out)] if entity is not None else write_fix_files(rows, out)
+        return rows, reasons_by_rule(rows), written
 
     def generate(self, out: Path, scale: int, seed: int, fmt: str = "parquet"):
         from warehouse.generate import generate
@@ -50,7 +65,8 @@ class Agora:
     def import_upr_info(self, files: list[Path], encoding: str | None = None):
         from warehouse.upr_info import import_upr_info
 
-        result = import_upr_info(self.settings.warehouse, files, encoding=encoding)
+        result = import_upr_info(self.settings.warehouse, files, encoding=encoding,
+                                 plausible_dates=self.settings.plausible_dates)
         self.publish()
         return result
 

@@ -7,17 +7,22 @@ with the contract. Ingest runs them on every load. Each expectation carries, in 
 `{column}` fields are filled with the row's values (`{column!r}` quotes the value).
 
 Two value sets are parameters, not inline lists, because they are reference data owned elsewhere:
-`known_countries` (ISO 3166-1 alpha-3) and `known_indicators` (the indicator catalogue).
+`known_countries` (ISO 3166-1 alpha-3) and `known_indicators` (the indicator catalogue). The
+plausible date range (contract v2) is a setting, so its ends are parameters too: `earliest_date`
+and `latest_date` (`date_range_parameters`).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from expectations.languages import ISO_639_1_CODES
 from expectations.runner import run_suite
+from foundation.vocabulary import CROSS
 from warehouse.contract import ENTITIES, Column, Entity
 
 SUITES_DIR = Path(__file__).with_name("suites")
@@ -31,6 +36,17 @@ CROSS_ENTITY_RULES = frozenset({"reported_after_issue"})
 
 def _expectation(kind: str, rule: str, reason: str, **kwargs) -> dict:
     return {"type": kind, "kwargs": kwargs, "meta": {"rule": rule, "reason": reason}}
+
+
+#: the suite parameters a reason may name beside its entity's columns (filled from the setting)
+DATE_RANGE_FIELDS = ("earliest_date", "latest_date")
+
+
+def date_range_parameters(plausible: tuple[date, date]) -> dict:
+    """The suite parameters of the plausible date range (GX compares pandas timestamps)."""
+    import pandas as pd
+
+    return {"earliest_date": pd.Timestamp(plausible[0]), "latest_date": pd.Timestamp(plausible[1])}
 
 
 def _list_pattern(values: tuple[str, ...]) -> str:
@@ -67,6 +83,18 @@ def _column_expectations(entity: Entity, column: Column) -> list[dict]:
         found.append(_expectation("expect_column_values_to_match_regex", f"{rule}.languages",
                                   f"{name} {{{name}!r}} has an item that is not an ISO 639-1 language code",
                                   column=name, regex=_list_pattern(ISO_639_1_CODES)))
+    if column.bar_free:
+        what = "an item" if column.is_list else "the value"
+        found.append(_expectation("expect_column_values_to_not_match_regex", f"{rule}.no_bar",
+                                  f"{name} {{{name}!r}} contains '{CROSS}', which {what} of {name} may not "
+                                  f"contain (it separates crossed breakdowns)",
+                                  column=name, regex=re.escape(CROSS)))
+    if column.is_date:
+        found.append(_expectation("expect_column_values_to_be_between", f"{rule}.plausible",
+                                  f"{name} ({{{name}}}) is outside the plausible dates "
+                                  f"{{earliest_date}}..{{latest_date}} (the setting AGORA_PLAUSIBLE_DATES)",
+                                  column=name, min_value={"$PARAMETER": "earliest_date"},
+                                  max_value={"$PARAMETER": "latest_date"}))
     if column.minimum is not None or column.maximum is not None:
         if column.maximum is None:
             reason = f"{name} ({{{name}}}) is less than {column.minimum:g}"

@@ -7,16 +7,39 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
+
+from foundation.errors import AgoraError
 
 DEFAULT_WAREHOUSE = "agora.duckdb"
 SMALL_CELL_THRESHOLD = 5
 #: a figure resting on fewer people/records than this is flagged, and no headline is built on it
 SMALL_N = 30
+#: contract v2: a date outside this range is a typing slip (0026 for 2026), not a record
+DEFAULT_PLAUSIBLE_DATES = "1945-01-01..2100-12-31"
+
+
+class BadSetting(AgoraError):
+    """A setting given in a form Agora cannot read."""
 
 
 def _yes(text: str) -> bool:
     return text.strip().lower() in ("1", "true", "yes", "on")
+
+
+def parse_date_range(text: str, source: str = "AGORA_PLAUSIBLE_DATES") -> tuple[date, date]:
+    """`FIRST..LAST` (ISO dates, both included) as a pair of dates."""
+    first, sep, last = text.strip().partition("..")
+    try:
+        if not sep:
+            raise ValueError
+        earliest, latest = date.fromisoformat(first.strip()), date.fromisoformat(last.strip())
+    except ValueError:
+        raise BadSetting(f"{source} {text!r} is not a date range of the form 1945-01-01..2100-12-31.") from None
+    if latest < earliest:
+        raise BadSetting(f"{source} {text!r} ends before it starts.")
+    return earliest, latest
 
 
 @dataclass(frozen=True)
@@ -56,6 +79,9 @@ class Settings:
     #: claim value -> role, e.g. "agora-admins=admin,agora-staff=analyst,partners=viewer" ($AGORA_OIDC_ROLES);
     #: a user whose claim maps to no role is refused
     oidc_roles: str = field(default_factory=lambda: os.environ.get("AGORA_OIDC_ROLES", ""))
+    #: ingest quarantines a date outside this range, both ends included ($AGORA_PLAUSIBLE_DATES)
+    plausible_dates: tuple[date, date] = field(default_factory=lambda: parse_date_range(
+        os.environ.get("AGORA_PLAUSIBLE_DATES", DEFAULT_PLAUSIBLE_DATES)))
 
     @property
     def snapshot(self) -> Path:
@@ -74,4 +100,6 @@ class Settings:
         for name in ("warehouse", "catalogue"):
             if name in given:
                 given[name] = Path(given[name])
+        if isinstance(given.get("plausible_dates"), str):
+            given["plausible_dates"] = parse_date_range(given["plausible_dates"], "--plausible-dates")
         return replace(self, **given)

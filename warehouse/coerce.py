@@ -9,21 +9,45 @@ Great Expectations suites then check the typed frame.
 
 from __future__ import annotations
 
+import re
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
 from warehouse.contract import Column, Entity
 
 #: one row per broken rule of a record: `row` is the record's position in its file (0-based),
-#: `seq` orders the reasons of a row, `column` names the cell (null for a whole-row rule)
-PROBLEM_SCHEMA = {"row": pl.Int64, "seq": pl.Int64, "column": pl.String, "rule": pl.String, "reason": pl.String}
+#: `seq` orders the reasons of a row, `column` names the cell (null for a whole-row rule), `reason`
+#: is the sentence with the row's values and `rule_text` the same rule without them (what the
+#: quarantine summary groups by: thirty bad dates are one rule broken thirty times)
+PROBLEM_SCHEMA = {"row": pl.Int64, "seq": pl.Int64, "column": pl.String, "rule": pl.String, "reason": pl.String,
+                  "rule_text": pl.String}
 
 _BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 _DATE_SHAPE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+#: a date followed by a time, as survey tools and spreadsheets write date-time cells
+_DATE_TIME_SHAPE = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)(?:Z|[+-][0-9]{2}:?[0-9]{2})?$"
+_MIDNIGHT = r"^00:00(?::00(?:\.0+)?)?$"
+_DECIMAL_COMMA_SHAPE = r"^[+-]?[0-9]+,[0-9]+$"
 _WHOLE_NUMBER_SHAPE = r"^[+-]?[0-9]+$"
 _POLARS_TYPES = {"bool": pl.Boolean, "int": pl.Int32, "float": pl.Float64, "date": pl.Date}
+
+#: a strftime directive in a date format (`%d`)
+DIRECTIVE = re.compile(r"%(.)")
+_HUMAN_DIRECTIVES = {"d": "DD", "m": "MM", "Y": "YYYY", "y": "YY", "b": "Mon", "B": "Month", "H": "hh", "I": "hh",
+                      "M": "mm", "S": "ss", "p": "AM/PM", "f": "ffffff", "z": "+hhmm", "j": "DDD", "a": "Day",
+                      "A": "Weekday", "%": "%"}
+
+
+def human_date_format(fmt: str) -> str:
+    """%d/%m/%Y as a person reads it: DD/MM/YYYY."""
+    return DIRECTIVE.sub(lambda m: _HUMAN_DIRECTIVES.get(m.group(1), m.group(0)), fmt)
+
+
+def has_time_of_day(fmt: str) -> bool:
+    return bool(set(DIRECTIVE.findall(fmt)) & set("HIMSpfz"))
+
 
 _TYPE_WORDING = {
     "bool": "is not a yes/no value (true/false, yes/no or 1/0)",
@@ -80,7 +104,36 @@ def _list_items(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     )
 
 
-def _typed(column: Column, raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+@dataclass(frozen=True)
+class ReadingRules:
+    """How a file writes its cells, where it differs from the contract's plain forms."""
+    #: date column -> strftime format (a time part in the format is read and dropped)
+    date_formats: dict[str, str] = field(default_factory=dict)
+    #: numbers use a decimal comma (3,5): semicolon CSVs from European Excel
+    decimal_comma: bool = False
+
+
+def _date_of_text(text: pl.Expr, fmt: str | None) -> pl.Expr:
+    """A text cell as a date: YYYY-MM-DD (a midnight time after it is a spreadsheet's date), or `fmt`.
+    YYYY-MM-DD is read whatever the format (it cannot be mistaken, and native spreadsheet dates
+    are rendered so), so a format only adds a way of writing dates."""
+    day = text.str.extract(_DATE_TIME_SHAPE, 1)
+    at_midnight = text.str.extract(_DATE_TIME_SHAPE, 2).str.contains(_MIDNIGHT)
+    plain = pl.when(text.str.contains(_DATE_SHAPE)).then(text).when(at_midnight).then(day)
+    iso = plain.str.to_date("%Y-%m-%d", strict=False)
+    if fmt is None:
+        return iso
+    if has_time_of_day(fmt):
+        if not set(DIRECTIVE.findall(fmt)) & {"f", "z"}:
+            # The day as written: a stamp's fraction of a second and UTC offset are not needed for it.
+            text = text.str.replace(r"(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?$", "")
+        formatted = text.str.to_datetime(fmt, strict=False, time_unit="us").dt.date()
+    else:
+        formatted = text.str.to_date(fmt, strict=False)
+    return pl.coalesce(formatted, iso)
+
+
+def _typed(column: Column, raw: pl.Expr, dtype: pl.DataType, rules: ReadingRules) -> pl.Expr:
     if column.is_list:
         items = _list_items(raw, dtype)
         if column.may_be_empty:
@@ -96,13 +149,15 @@ def _typed(column: Column, raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     if column.type == "int":
         return pl.when(text.str.contains(_WHOLE_NUMBER_SHAPE)).then(text.cast(pl.Int32, strict=False))
     if column.type == "float":
+        if rules.decimal_comma:
+            text = pl.when(text.str.contains(_DECIMAL_COMMA_SHAPE)).then(text.str.replace(",", ".")).otherwise(text)
         # a per cent sign divides by 100 (a target of `80%` is 0.8): programme documents write shares so
         per_cent = text.str.ends_with("%")
         number = text.str.strip_suffix("%").str.strip_chars().cast(pl.Float64, strict=False)
         number = pl.when(per_cent).then(number / 100).otherwise(number)
         return pl.when(number.is_finite()).then(number)
     if column.type == "date":
-        return pl.when(text.str.contains(_DATE_SHAPE)).then(text.str.to_date("%Y-%m-%d", strict=False))
+        return _date_of_text(text, rules.date_formats.get(column.name))
     return text
 
 
@@ -114,13 +169,15 @@ class Coerced:
     problems: pl.DataFrame
 
 
-def coerce_records(entity: Entity, raw: pl.DataFrame) -> Coerced:
+def coerce_records(entity: Entity, raw: pl.DataFrame, rules: ReadingRules = ReadingRules()) -> Coerced:
     """Type the contract columns of `raw` (which has every contract column, by its contract name)."""
-    typed_exprs = [_typed(c, pl.col(c.name), raw.schema[c.name]).alias(c.name) for c in entity.columns]
+    schema = raw.schema
+    typed_exprs = [_typed(c, pl.col(c.name), schema[c.name], rules).alias(c.name) for c in entity.columns]
     typed = raw.select(typed_exprs)
     checked = [c for c in entity.columns
-               if c.type in _TYPE_WORDING and raw.schema[c.name] != _POLARS_TYPES.get(c.type)]
-    unreadable = [_unreadable_cells(entity, c, position, raw, typed) for position, c in enumerate(checked)]
+               if c.type in _TYPE_WORDING and schema[c.name] != _POLARS_TYPES.get(c.type)]
+    unreadable = [_unreadable_cells(entity, c, position, raw, schema[c.name], typed, rules)
+                  for position, c in enumerate(checked)]
     return Coerced(typed, pl.concat([no_problems(), *unreadable]))
 
 
@@ -134,20 +191,40 @@ def type_rule(entity: Entity, column: Column) -> str:
     return f"{entity.name}.{column.name}.type"
 
 
-def _unreadable_cells(entity: Entity, column: Column, position: int, raw: pl.DataFrame,
-                      typed: pl.DataFrame) -> pl.DataFrame:
+def _type_wording(column: Column, rules: ReadingRules) -> str:
+    fmt = rules.date_formats.get(column.name)
+    if column.type == "date" and fmt is not None:
+        return f"is not a date of the form {human_date_format(fmt)}"
+    return _TYPE_WORDING[column.type]
+
+
+def _unreadable_cells(entity: Entity, column: Column, position: int, raw: pl.DataFrame, dtype: pl.DataType,
+                      typed: pl.DataFrame, rules: ReadingRules) -> pl.DataFrame:
     """The cells of a column that hold something yet did not become a value of its type."""
     candidates = raw.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("row"), column.name).filter(
         pl.col(column.name).is_not_null() & typed.get_column(column.name).is_null())
+    wording = _type_wording(column, rules)
+    text = pl.col("text")
+    reason = pl.concat_str(pl.lit(f"{column.name} '"), text, pl.lit(f"' {wording}"))
+    rule_text = pl.lit(f"{column.name} {wording}")
+    if column.type == "date" and column.name not in rules.date_formats:
+        # A date-time with a time of day is not a date: say so rather than "not of the form".
+        timed = text.str.contains(_DATE_TIME_SHAPE) & ~text.str.extract(_DATE_TIME_SHAPE, 2).str.contains(_MIDNIGHT)
+        timed_text = f"{column.name} has a time of day, but {column.name} is a date (give the column a date format " \
+                     f"with its time, e.g. %Y-%m-%d %H:%M:%S, in a mapping to keep the day)"
+        reason = pl.when(timed).then(pl.concat_str(
+            pl.lit(f"{column.name} '"), text, pl.lit(f"' has a time of day, but {column.name} is a date only"),
+        )).otherwise(reason)
+        rule_text = pl.when(timed).then(pl.lit(timed_text)).otherwise(rule_text)
     return candidates.with_columns(
-        as_text(pl.col(column.name), raw.schema[column.name]).alias("text"),
+        as_text(pl.col(column.name), dtype).alias("text"),
     ).filter(_blank_to_null(pl.col("text")).is_not_null()).select(
         "row",
         pl.lit(position, pl.Int64).alias("seq"),
         pl.lit(column.name).alias("column"),
         pl.lit(type_rule(entity, column)).alias("rule"),
-        pl.concat_str(pl.lit(f"{column.name} '"), pl.col("text"), pl.lit(f"' {_TYPE_WORDING[column.type]}"))
-        .alias("reason"),
+        reason.alias("reason"),
+        rule_text.alias("rule_text"),
     )
 
 
@@ -160,14 +237,29 @@ def rendered_value(frame: pl.DataFrame, name: str) -> pl.Expr:
     return text.fill_null("")
 
 
-def reasons_from_template(frame: pl.DataFrame, template: str) -> pl.Expr:
+def reasons_from_template(frame: pl.DataFrame, template: str, constants: dict[str, str] | None = None) -> pl.Expr:
     """The sentence `template` filled with each row's values: `{col}` inserts the value,
-    `{col!r}` the value in quotes. Built as a vectorised expression; no user text is evaluated."""
+    `{col!r}` the value in quotes; a field named in `constants` inserts that text instead (a
+    setting, the same for every row). Built as a vectorised expression; no user text is evaluated."""
     parts: list[pl.Expr] = []
-    for literal, field, _spec, conversion in string.Formatter().parse(template):
+    constants = constants or {}
+    for literal, name, _spec, conversion in string.Formatter().parse(template):
         if literal:
             parts.append(pl.lit(literal))
-        if field is not None:
-            value = rendered_value(frame, field)
+        if name is not None:
+            value = pl.lit(constants[name]) if name in constants else rendered_value(frame, name)
             parts.extend([pl.lit("'"), value, pl.lit("'")] if conversion == "r" else [value])
     return pl.concat_str(parts)
+
+
+_VALUE_FIELD = re.compile(r" ?\(\{(\w+)\}\)| ?\{(\w+)!r\}")
+
+
+def rule_text_of(template: str, constants: dict[str, str] | None = None) -> str:
+    """A reason template without the row's values: the rule itself, the same for every row that
+    breaks it (`satisfaction ({satisfaction}) is not between 1 and 5` -> `satisfaction is not
+    between 1 and 5`)."""
+    text = _VALUE_FIELD.sub("", template)
+    for name, value in (constants or {}).items():
+        text = text.replace(f"{{{name}}}", value)
+    return text.replace("{{", "{").replace("}}", "}")

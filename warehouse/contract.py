@@ -5,6 +5,7 @@ ingest coercion, the Great Expectations suites, the generator and the docs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -23,10 +24,24 @@ class Column:
     sensitive: bool = False
     #: a list column the contract says "may be empty": an empty cell is an empty list, not a missing value
     may_be_empty: bool = False
+    #: a text code (not an id, enum or country) that must not contain the crossed-cell bar `|`
+    code: bool = False
 
     @property
     def is_list(self) -> bool:
         return self.type.startswith("list_")
+
+    @property
+    def bar_free(self) -> bool:
+        """Contract v2: an id, a code or a list item never contains `|` (crossed cells use it).
+        Enums, countries and languages already admit only their listed values, so only free text
+        ids (keys, references), text codes and free-text list items need the rule of their own."""
+        return self.type in ("text", "list_text") and (self.key or self.references is not None or self.code
+                                                      or self.is_list)
+
+    @property
+    def is_date(self) -> bool:
+        return self.type == "date"
 
 
 @dataclass(frozen=True)
@@ -36,11 +51,12 @@ class Entity:
     #: cross-column rules, as (rule id, plain-language reason); checked in ingest
     row_rules: tuple[tuple[str, str], ...] = field(default=())
 
-    @property
+    # Cached: ingest asks for them once per column of a file, and a file may have a thousand.
+    @cached_property
     def key(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.key)
 
-    @property
+    @cached_property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
@@ -137,7 +153,7 @@ ENTITIES: dict[str, Entity] = {
             C("due_on", "date", required=False),
             # Compatible extension (UPR import): the recommending State and its regional group.
             C("recommending_country", "country", required=False),
-            C("recommending_group", "text", required=False),
+            C("recommending_group", "text", required=False, code=True),
         )),
         Entity("follow_ups", (
             C("follow_up_id", "text", key=True),

@@ -12,6 +12,12 @@ already in the warehouse under its key, if any, as it was.
 
 Duplicate keys within one file: the last row wins; each earlier row with the same key is
 quarantined with a reason naming the row that replaces it, so rows read = loaded + quarantined.
+
+Before validation a file is read (`readers`: encoding, delimiter, blank rows, bounds), mapped
+(`mapping`: a user's TOML renames, value maps, constants, lists, date formats, drops), and its
+columns that are not the contract's are dropped, so their values are stored nowhere. A fixed
+quarantine file (`quarantine.write_fix_file`) names in `source_file`/`source_row` the quarantine
+entries its rows replace: they leave the quarantine in the same transaction.
 """
 
 from __future__ import annotations
@@ -22,21 +28,26 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from foundation.progress import progress
-from expectations.raw_records import stored_suite, unexpected_rows
-from warehouse.coerce import (PROBLEM_SCHEMA, Coerced, as_text, coerce_records, no_problems, reasons_from_template,
-                              type_checked_columns, type_rule)
+from foundation.settings import DEFAULT_PLAUSIBLE_DATES, parse_date_range
+from expectations.raw_records import date_range_parameters, stored_suite, unexpected_rows
+from warehouse.coerce import (PROBLEM_SCHEMA, Coerced, ReadingRules, as_text, coerce_records, no_problems,
+                              reasons_from_template, rule_text_of, type_checked_columns, type_rule)
 from warehouse.contract import ENTITIES, LOAD_ORDER, Column, Entity
 from warehouse.db import connect
 from warehouse.loadlog import LoadRecord, record_load
-from warehouse.quarantine import record_quarantine
-from warehouse.readers import UnreadableFile, entity_of, files_in_folder, read_file
+from warehouse.mapping import (NO_MAPPING, Mapping, apply_mapping, checked_date_format, did_you_mean,
+                               mapped_column_names)
+from warehouse.quarantine import (FIX_COLUMNS, SOURCE_FILE, SOURCE_ROW, forget_fixed_rows, record_quarantine,
+                                  unneutralised)
+from warehouse.readers import (FileNotFound, ReadOptions, UnreadableFile, checked_entity, entity_named_by,
+                               files_in_folder, read_file)
 
 # Reason order within a row: unreadable cells, then the suite's expectations, then rules that
 # need other records.
@@ -60,6 +71,19 @@ class Batch:
     #: reasons the caller found before validation (PROBLEM_SCHEMA, rows from 0, e.g. an importer's
     #: unmatched State name); like unreadable cells, they replace the suite's reason for their cell
     given_problems: pl.DataFrame | None = None
+    #: each record's row number when they are not consecutive from first_row_number (blank rows skipped)
+    row_numbers: pl.Series | None = None
+    #: how the file writes dates and numbers (date formats, decimal comma)
+    rules: ReadingRules = ReadingRules()
+    #: for a fixed quarantine file: each row's (file, row number) in the quarantine it came from
+    origins: pl.DataFrame | None = None
+
+    def numbers(self) -> pl.Series:
+        """Each record's row number as its file shows it."""
+        if self.row_numbers is not None:
+            return self.row_numbers.cast(pl.Int64).alias("row_number")
+        return pl.int_range(self.first_row_number, self.first_row_number + self.frame.height, dtype=pl.Int64,
+                            eager=True).alias("row_number")
 
 
 @dataclass(frozen=True)
@@ -130,6 +154,12 @@ def _column_names(source: str, frame: pl.DataFrame) -> list[str]:
 
 def _refuse_wrong_columns(source: str, entity: Entity, names: list[str]) -> None:
     present = set(names)
+    known = set(entity.column_names)
+    unknown = [n for n in names if n not in known]
+
+    def hint(wanted: str) -> str:
+        return did_you_mean(wanted, unknown, cutoff=0.6)
+
     missing_keys = [k for k in entity.key if k not in present]
     if missing_keys:
         def fit(other: Entity) -> int:
@@ -144,48 +174,120 @@ def _refuse_wrong_columns(source: str, entity: Entity, names: list[str]) -> None
                 f"{best.name} or pass --entity {best.name}."
             )
         raise UnreadableFile(
-            f"{source} has no column {', '.join(repr(k) for k in missing_keys)}, the key of {entity.name}; "
-            f"its columns are: {', '.join(names)}."
+            f"{source} has no column {', '.join(repr(k) + hint(k) for k in missing_keys)}, the key of "
+            f"{entity.name}; its columns are: {', '.join(names)} (rename one in a mapping: --map)."
         )
     missing = [c.name for c in entity.columns if c.required and c.name not in present]
     if missing:
         raise UnreadableFile(
-            f"{source} lacks the required column(s) {', '.join(repr(m) for m in missing)} of {entity.name}."
+            f"{source} lacks the required column(s) {', '.join(repr(m) + hint(m) for m in missing)} "
+            f"of {entity.name}."
         )
+
+
+def _fix_file_origins(frame: pl.DataFrame) -> pl.DataFrame | None:
+    """The (file, row) each row of a fixed quarantine file came from, when it is one."""
+    if SOURCE_FILE not in frame.columns or SOURCE_ROW not in frame.columns:
+        return None
+    return frame.select(
+        pl.col(SOURCE_FILE).cast(pl.String).str.strip_chars().alias("file"),
+        pl.col(SOURCE_ROW).cast(pl.String).str.strip_chars().cast(pl.Int64, strict=False).alias("row_number"),
+    )
 
 
 def as_batch(entity_name: str, source: str, frame: pl.DataFrame, first_row_number: int = 1,
              content_hash: str | None = None, warnings: Iterable[str] = (),
-             given_problems: pl.DataFrame | None = None) -> Batch:
-    """Check a raw frame's columns against its entity (refusing it whole if they do not fit)."""
+             given_problems: pl.DataFrame | None = None, row_numbers: pl.Series | None = None,
+             rules: ReadingRules = ReadingRules()) -> Batch:
+    """Check a raw frame's columns against its entity (refusing it whole if they do not fit).
+    Columns the contract does not know are dropped here, before anything is stored: their values
+    (an e-mail address in a survey export) never reach the warehouse, the quarantine or the load log."""
     entity = ENTITIES[entity_name]
     names = _column_names(source, frame)
-    _refuse_wrong_columns(source, entity, names)
     frame = frame.rename(dict(zip(frame.columns, names)))
-    unknown = [n for n in names if n not in entity.column_names]
-    notes = [*warnings, *(f"unknown column '{n}' was not loaded (kept in quarantined rows' raw values)"
-                          for n in unknown)]
+    origins = _fix_file_origins(frame)
+    notes = list(warnings)
+    if origins is not None:
+        notes.append(f"a fixed quarantine file: its {', '.join(FIX_COLUMNS)} columns were read to clear the rows' "
+                     f"earlier quarantine entries, not loaded")
+    known = set(entity.column_names)
+    unknown = [n for n in names if n not in known and n not in FIX_COLUMNS]
+    _refuse_wrong_columns(source, entity, [n for n in names if n not in FIX_COLUMNS])
+    if unknown:
+        notes.append(
+            "column(s) " + ", ".join(f"'{n}'{did_you_mean(n, entity.column_names, cutoff=0.6)}" for n in unknown)
+            + f" are not columns of {entity.name}: dropped, their values not stored anywhere"
+        )
     absent = [c.name for c in entity.columns if c.name not in names]
-    frame = frame.with_columns(pl.lit(None, pl.String).alias(n) for n in absent)
+    frame = frame.select([n for n in names if n in known]).with_columns(
+        pl.lit(None, pl.String).alias(n) for n in absent)
+    if origins is not None:
+        # The fix file escaped formula-like cells for the spreadsheet; the records are what was under the escape.
+        frame = frame.with_columns(unneutralised(pl.col(n)).alias(n) for n, t in frame.schema.items() if t == pl.String)
     if frame.height == 0:
         notes.append("it has no records")
     if content_hash is None:
         content_hash = hashlib.sha256(frame.serialize(format="binary")).hexdigest()
-    return Batch(entity_name, source, frame, first_row_number, content_hash, tuple(notes), given_problems)
+    return Batch(entity_name, source, frame, first_row_number, content_hash, tuple(notes), given_problems,
+                 row_numbers, rules, origins)
 
 
-def _batches_of_paths(paths: list[Path], entity: str | None) -> list[Batch]:
-    files: list[tuple[str, Path]] = []
+@dataclass(frozen=True)
+class IngestOptions:
+    """What the user says about the files: how to read them and how their columns map."""
+    read: ReadOptions = ReadOptions()
+    mapping: Mapping = NO_MAPPING
+    #: every date column's format (`--date-format %d/%m/%Y`); a mapping's own formats win
+    date_format: str | None = None
+
+
+def _entity_of_columns(path: Path, frame: pl.DataFrame, mapping: Mapping) -> str:
+    """The entity a file's columns (after the mapping) say it holds: every key and required column
+    present, and more of its columns than any other such entity. A fixed quarantine file is one."""
+    present = {c.replace("\ufeff", "").strip().lower() for c in mapped_column_names(frame.columns, mapping)}
+    fitting = [e for e in ENTITIES.values()
+               if all(c.name in present for c in e.columns if c.key or (c.required and c.name not in mapping.constants))]
+    scored = sorted(((len(present & set(e.column_names)), e.name) for e in fitting), reverse=True)
+    if not scored or len(scored) > 1 and scored[0][0] == scored[1][0]:
+        raise UnreadableFile(
+            f"Cannot tell which entity {path} holds: name the file after its entity "
+            f"({', '.join(ENTITIES)}), pass --entity, or say entity = \"...\" in a mapping."
+        )
+    return scored[0][1]
+
+
+def _batch_of_file(path: Path, entity: str | None, options: IngestOptions) -> Batch:
+    mapping = options.mapping
+    named = entity or mapping.entity or entity_named_by(path)
+    raw = read_file(path, named or "", options.read)
+    name = named or _entity_of_columns(path, raw.frame, mapping)
+    frame, warnings = raw.frame, list(raw.warnings)
+    if named is None:
+        warnings.append(f"holds {name} (told by its columns)")
+    if mapping is not NO_MAPPING:
+        mapped = apply_mapping(frame, mapping, ENTITIES[name])
+        frame = mapped.frame
+        warnings += [f"mapped with {mapping.source}", *mapped.notes]
+        if mapped.dropped:
+            warnings.append("the mapping dropped the column(s) " + ", ".join(f"'{d}'" for d in mapped.dropped)
+                            + ": their values are not stored anywhere")
+    formats = {c.name: options.date_format for c in ENTITIES[name].columns if c.is_date and options.date_format}
+    rules = ReadingRules({**formats, **mapping.date_formats(ENTITIES[name])}, raw.decimal_comma)
+    return as_batch(name, str(path), frame, raw.first_row_number, raw.content_hash, warnings,
+                    row_numbers=raw.row_numbers, rules=rules)
+
+
+def _batches_of_paths(paths: list[Path], entity: str | None, options: IngestOptions) -> list[Batch]:
+    if entity is not None:
+        checked_entity(entity)
+    if options.date_format is not None:
+        checked_date_format(options.date_format, "--date-format")
+    files: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            files += [(entity_of(p, entity), p) for p in files_in_folder(path, entity)]
-        else:
-            files.append((entity_of(path, entity), path))
-    batches = []
-    for name, path in files:
-        raw = read_file(path, name)
-        batches.append(as_batch(name, str(path), raw.frame, raw.first_row_number, raw.content_hash, raw.warnings))
-    return batches
+        if not path.exists():
+            raise FileNotFound(f"{path} not found: check the name and the folder.")
+        files += files_in_folder(path, entity or options.mapping.entity) if path.is_dir() else [path]
+    return [_batch_of_file(path, entity, options) for path in files]
 
 
 # -- validating -----------------------------------------------------------------------------
@@ -199,21 +301,36 @@ def _frame_for_expectations(typed: pl.DataFrame):
 
 
 def _problem_rows(frame: pl.DataFrame, broken: pl.Expr, seq: int, column: str | None, rule: str,
-                  reason: pl.Expr) -> pl.DataFrame:
+                  reason: pl.Expr, rule_text: str) -> pl.DataFrame:
     return frame.with_row_index("row").filter(broken).select(
         pl.col("row").cast(pl.Int64), pl.lit(seq, pl.Int64).alias("seq"), pl.lit(column, pl.String).alias("column"),
-        pl.lit(rule).alias("rule"), reason.alias("reason"),
+        pl.lit(rule).alias("rule"), reason.alias("reason"), pl.lit(rule_text, pl.String).alias("rule_text"),
     )
 
 
-def _expectation_problems(entity: Entity, coerced: Coerced, parameters: dict[str, list]) -> pl.DataFrame:
+def _with_suggestions(problems: pl.DataFrame, typed: pl.DataFrame, column: str, values: list[str]) -> pl.DataFrame:
+    """Reasons for a value outside a column's set, with "did you mean" for a near miss (`consulation`)."""
+    broken = typed.get_column(column).gather(problems.get_column("row")).cast(pl.String)
+    # One look-up per distinct value: a file of a thousand "Yes" asks once.
+    hints = {value: did_you_mean(value, values) for value in broken.drop_nulls().unique().to_list()}
+    return problems.with_columns(
+        pl.col("reason") + broken.replace_strict(hints, default="", return_dtype=pl.String).fill_null(""))
+
+
+def _expectation_problems(entity: Entity, coerced: Coerced, parameters: dict) -> pl.DataFrame:
     found = [no_problems()]
     typed = coerced.typed
+    constants = {name: f"{value:%Y-%m-%d}" for name, value in parameters.items() if name.endswith("_date")}
     for position, unexpected in enumerate(unexpected_rows(entity.name, _frame_for_expectations(typed), parameters)):
         rows = pl.Series(unexpected.rows, dtype=pl.Int64)
-        found.append(_problem_rows(typed, pl.int_range(pl.len(), dtype=pl.Int64).is_in(rows.implode()),
+        rows_found = _problem_rows(typed, pl.int_range(pl.len(), dtype=pl.Int64).is_in(rows.implode()),
                                    _SEQ_EXPECTATIONS + position, unexpected.column, unexpected.rule,
-                                   reasons_from_template(typed, unexpected.reason)))
+                                   reasons_from_template(typed, unexpected.reason, constants),
+                                   rule_text_of(unexpected.reason, constants))
+        column = entity.column(unexpected.column) if unexpected.column in entity.column_names else None
+        if column is not None and column.type == "enum" and unexpected.rule.endswith(".in_set"):
+            rows_found = _with_suggestions(rows_found, typed, column.name, list(column.values))
+        found.append(rows_found)
     problems = pl.concat(found)
     # A cell that could not be read is null in the typed frame: its "is empty" is not news.
     return problems.join(coerced.problems.select("row", "column"), on=["row", "column"], how="anti")
@@ -243,6 +360,7 @@ def _reference_problems(con: duckdb.DuckDBPyConnection, entity: Entity, typed: p
             _SEQ_REFERENCES + position, column.name, _reference_rule(entity, column),
             reasons_from_template(typed, f"{column.name} {{{column.name}!r}} is not a known {parent_key} "
                                          f"(not in {parent.name}, in the warehouse or earlier in this load)"),
+            f"{column.name} is not a known {parent_key} (not in {parent.name}, in the warehouse or earlier in this load)",
         ))
     return pl.concat(found)
 
@@ -257,19 +375,19 @@ def _cross_entity_problems(con: duckdb.DuckDBPyConnection, entity: Entity, typed
         f"{entity.name}.{_CROSS_ENTITY_RULE_ID}",
         reasons_from_template(joined, "reported_on ({reported_on}) is before the recommendation's issued_on "
                                       "({recommendation_issued_on})"),
+        "reported_on is before the recommendation's issued_on",
     )
 
 
-def _duplicate_problems(entity: Entity, typed: pl.DataFrame, first_row_number: int) -> pl.DataFrame:
+def _duplicate_problems(entity: Entity, typed: pl.DataFrame, numbers: pl.Series) -> pl.DataFrame:
     key = list(entity.key)
-    keyed = typed.select(key).with_columns(
-        (pl.int_range(pl.len(), dtype=pl.Int64) + first_row_number).alias("row_number"),
-    ).with_columns(pl.col("row_number").max().over(key).alias("later_row"))
+    keyed = typed.select(key).with_columns(numbers.alias("row_number")).with_columns(pl.col("row_number").max().over(key).alias("later_row"))
     is_earlier = pl.all_horizontal(pl.col(k).is_not_null() for k in key) & (pl.col("row_number") != pl.col("later_row"))
     described = ", ".join(f"{k} {{{k}!r}}" for k in key)
     return _problem_rows(
         keyed, is_earlier, _SEQ_DUPLICATE, None, _duplicate_rule(entity),
         reasons_from_template(keyed, f"{described} appears again at row {{later_row}} of this file; the last row wins"),
+        "the key appears again later in the file; the last row wins",
     )
 
 
@@ -324,18 +442,32 @@ def _record_validation_results(con: duckdb.DuckDBPyConnection, load_id: str, bat
 
 
 def _reasons_by_row(batch: Batch, problems: pl.DataFrame) -> pl.DataFrame:
-    return problems.sort("row", "seq").group_by("row", maintain_order=True).agg(
+    by_row = problems.sort("row", "seq").group_by("row", maintain_order=True).agg(
         pl.col("reason").alias("reasons"), pl.col("rule").alias("rules"),
-    ).with_columns((pl.col("row") + batch.first_row_number).alias("row_number"))
+        pl.col("rule_text").fill_null(pl.col("reason")).alias("rule_texts"),
+    )
+    return by_row.with_columns(batch.numbers().gather(by_row.get_column("row")).alias("row_number"))
 
 
-def _quarantine_rows(batch: Batch, by_row: pl.DataFrame) -> pl.DataFrame:
-    raw = batch.frame.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64)).join(
-        by_row.select("row", "row_number", "reasons"), on="row", how="inner")
-    return raw.select(
-        "row_number", "reasons",
-        pl.struct(as_text(pl.col(c), batch.frame.schema[c]).alias(c) for c in batch.frame.columns)
-        .struct.json_encode().alias("raw"),
+def _quarantine_rows(batch: Batch, typed: pl.DataFrame, by_row: pl.DataFrame) -> pl.DataFrame:
+    """The rejected rows as the contract's columns, in text: a cell read as its type is written in the
+    contract's plain form (dates YYYY-MM-DD, lists `;`-joined), a cell that could not be read as the
+    file had it, so the rows can be fixed in a spreadsheet and loaded again."""
+    rows = by_row.get_column("row")
+    raw = batch.frame.select(ENTITIES[batch.entity].column_names)[rows]
+    kept = typed[rows]
+    raw_schema, typed_schema = raw.schema, kept.schema
+
+    def plain(frame_schema, name: str) -> pl.Expr:
+        text = as_text(pl.col(name), frame_schema[name])
+        return (text.list.join(";") if isinstance(frame_schema[name], (pl.List, pl.Array)) else text).alias(name)
+
+    names = list(raw.columns)
+    both = pl.concat([kept.select(plain(typed_schema, c) for c in names),
+                      raw.select(plain(raw_schema, c).alias(f"{c} as read") for c in names)], how="horizontal")
+    merged = both.select(pl.coalesce(c, f"{c} as read").alias(c) for c in names)
+    return by_row.select("row_number", "reasons", "rules", "rule_texts").with_columns(
+        merged.select(pl.struct(pl.all()).struct.json_encode().alias("raw")).to_series(),
     ).sort("row_number")
 
 
@@ -370,15 +502,17 @@ def _timed(timings: dict[str, float], phase: str) -> Iterator[None]:
         timings[phase] = timings.get(phase, 0.0) + time.perf_counter() - started
 
 
-def _load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, parameters: dict[str, list],
+def _load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, parameters: dict,
                 timings: dict[str, float]) -> FileOutcome:
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     entity = ENTITIES[batch.entity]
     with _timed(timings, "coercion"):
-        coerced = coerce_records(entity, batch.frame.select(entity.column_names))
+        coerced = coerce_records(entity, batch.frame.select(entity.column_names), batch.rules)
         if batch.given_problems is not None:
-            coerced = Coerced(coerced.typed,
-                              pl.concat([coerced.problems, batch.given_problems.select(PROBLEM_SCHEMA.keys())]))
+            given = batch.given_problems
+            if "rule_text" not in given.columns:
+                given = given.with_columns(pl.col("reason").alias("rule_text"))
+            coerced = Coerced(coerced.typed, pl.concat([coerced.problems, given.select(PROBLEM_SCHEMA.keys())]))
     with _timed(timings, "expectations (GX)"):
         expected = _expectation_problems(entity, coerced, parameters)
     with _timed(timings, "keys and cross-entity rules"):
@@ -387,7 +521,7 @@ def _load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, parameters: dict[s
             expected,
             _reference_problems(con, entity, coerced.typed),
             _cross_entity_problems(con, entity, coerced.typed),
-            _duplicate_problems(entity, coerced.typed, batch.first_row_number),
+            _duplicate_problems(entity, coerced.typed, batch.numbers()),
         ]).select(PROBLEM_SCHEMA.keys())
         by_row = _reasons_by_row(batch, problems)
         valid = coerced.typed.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64)).join(
@@ -396,7 +530,9 @@ def _load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, parameters: dict[s
         _upsert(con, entity, valid)
     load_id = uuid.uuid4().hex
     with _timed(timings, "quarantine"):
-        record_quarantine(con, load_id, batch.entity, batch.source, _quarantine_rows(batch, by_row))
+        if batch.origins is not None:
+            forget_fixed_rows(con, batch.entity, batch.origins)
+        record_quarantine(con, load_id, batch.entity, batch.source, _quarantine_rows(batch, coerced.typed, by_row))
     with _timed(timings, "validation results"):
         _record_validation_results(con, load_id, batch, _validation_results(entity, batch, problems))
     outcome = FileOutcome(batch.source, batch.entity, batch.frame.height, valid.height, by_row.height,
@@ -409,13 +545,14 @@ def _load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, parameters: dict[s
 
 
 def _load(warehouse: Path, batches: list[Batch], known_indicators: frozenset[str],
-          timings: dict[str, float] | None = None) -> IngestResult:
+          timings: dict[str, float] | None = None, plausible_dates: tuple[date, date] | None = None) -> IngestResult:
     from warehouse.reference import known_country_codes
 
     timings = {} if timings is None else timings
 
     batches = sorted(batches, key=lambda b: LOAD_ORDER.index(b.entity))
-    parameters = {"known_countries": sorted(known_country_codes()), "known_indicators": sorted(known_indicators)}
+    parameters = {"known_countries": sorted(known_country_codes()), "known_indicators": sorted(known_indicators),
+                  **date_range_parameters(plausible_dates or parse_date_range(DEFAULT_PLAUSIBLE_DATES))}
     con = connect(warehouse)
     outcomes = []
     try:
@@ -437,7 +574,7 @@ def _load(warehouse: Path, batches: list[Batch], known_indicators: frozenset[str
 
 
 def ingest_frames(warehouse: Path, frames: list[tuple[str, str, pl.DataFrame]],
-                  known_indicators: frozenset[str]) -> IngestResult:
+                  known_indicators: frozenset[str], plausible_dates: tuple[date, date] | None = None) -> IngestResult:
     """Validate and load raw frames (entity, source name, frame of raw values) in one transaction.
     Frames are loaded parents first; their rows are numbered from 1."""
     batches = []
@@ -445,20 +582,22 @@ def ingest_frames(warehouse: Path, frames: list[tuple[str, str, pl.DataFrame]],
         if entity not in ENTITIES:
             raise UnreadableFile(f"{source}: '{entity}' is not an entity; the entities are {', '.join(ENTITIES)}.")
         batches.append(as_batch(entity, source, frame))
-    return _load(warehouse, batches, known_indicators)
+    return _load(warehouse, batches, known_indicators, plausible_dates=plausible_dates)
 
 
-def ingest_batches(warehouse: Path, batches: list[Batch], known_indicators: frozenset[str]) -> IngestResult:
+def ingest_batches(warehouse: Path, batches: list[Batch], known_indicators: frozenset[str],
+                   plausible_dates: tuple[date, date] | None = None) -> IngestResult:
     """Validate and load batches built with `as_batch` (importers that number rows or find reasons
     themselves) in one transaction, parents first."""
-    return _load(warehouse, batches, known_indicators)
+    return _load(warehouse, batches, known_indicators, plausible_dates=plausible_dates)
 
 
 def ingest_paths(warehouse: Path, paths: list[Path], entity: str | None,
-                 known_indicators: frozenset[str]) -> IngestResult:
+                 known_indicators: frozenset[str], options: IngestOptions = IngestOptions(),
+                 plausible_dates: tuple[date, date] | None = None) -> IngestResult:
     """Validate and load files and folders of entity files in one transaction (parents first).
     Every file is read before the warehouse is opened, so a refused file changes nothing."""
     timings: dict[str, float] = {}
     with _timed(timings, "reading files"):
-        batches = _batches_of_paths([Path(p) for p in paths], entity)
-    return _load(warehouse, batches, known_indicators, timings)
+        batches = _batches_of_paths([Path(p) for p in paths], entity, options)
+    return _load(warehouse, batches, known_indicators, timings, plausible_dates)

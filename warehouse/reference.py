@@ -6,10 +6,22 @@ hdx-python-country (names, M49 regions) plus the regional group membership writt
 rebuild it with `python -m warehouse.reference` after changing that membership.
 `country_aliases.csv` holds the common variants of State names (written by hand) followed by the
 formal names hdx-python-country lists ("Argentine Republic"), so matching needs no guessing for them.
+
+`state_name_variants.csv` lists the names under which the 193 member States and 2 observer States
+appear in UPR Info, OHCHR and UHRI lists (official, short and formal names, abbreviations such as
+`DPR Korea` or `Macedonia FYR`, `&` for `and`, HTML-escaped and mis-decoded spellings): it is what
+the tests match every variant of, and is rebuilt with `python -m warehouse.reference`.
+
+Matching a name (`match_country`) reads it as a person would: HTML entities decoded (`C&ocirc;te`),
+UTF-8 read as Windows-1252 repaired (`CÃ´te`), case, accents, punctuation and "the" ignored, the
+abbreviations of these lists spelled out (Rep., Dem., PDR, DPR, FS, FYR, St.), and the words in
+any order (`Korea DPR`). A name still not known is confirmed through hdx-python-country's offline
+fuzzy match only when it names that State and no other; nothing is guessed blindly.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from datetime import date
@@ -63,6 +75,22 @@ _GENERIC_WORDS = frozenset({
 })
 
 
+#: abbreviations of State names in UPR Info, OHCHR and World Bank lists, spelled out
+_ABBREVIATIONS = {
+    "st": "saint", "ste": "sainte", "rep": "republic", "dem": "democratic", "fed": "federated", "sts": "states",
+    "utd": "united", "dpr": "democratic peoples republic", "pdr": "peoples democratic republic",
+    "fs": "federated states", "fyr": "former yugoslav republic", "fyrom": "former yugoslav republic of macedonia",
+    "is": "islands", "isl": "islands", "drc": "democratic republic congo", "rb": "bolivarian republic",
+}
+#: words that carry no meaning for telling States apart when the words are compared in any order
+_ORDER_FREE_STOPWORDS = frozenset({"of", "the", "and"})
+#: how an export writes that it does not know the State (UPR Info: `<Unknown>`, HTML-escaped)
+UNKNOWN_STATE_WORDS = frozenset({"unknown", "not known", "unspecified", "n a", "na", "none", "other", ""})
+#: the 195 States the UPR reviews and hears: the 193 UN members and the 2 observer States
+UN_MEMBER_AND_OBSERVER_STATES = frozenset(
+    iso3 for members in GROUP_MEMBERS.values() for iso3 in members) | {"VAT"}
+
+
 class UnknownUprSession(AgoraError):
     """A UPR Working Group session number that the shipped calendar does not list."""
 
@@ -111,13 +139,31 @@ def upr_session_start(number: int) -> date:
     return dates[number]
 
 
+def _repaired(name: str) -> str:
+    """HTML entities decoded (also when escaped twice) and UTF-8 read as Windows-1252 repaired."""
+    text = html.unescape(html.unescape(name))
+    if re.search("[\u00c2\u00c3][\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc]", text):
+        try:
+            text = text.encode("cp1252").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+    return text
+
+
 def _normalised(name: str) -> str:
-    """Casefolded, accents and punctuation stripped, "the" dropped, "St." spelled "saint"."""
-    text = unicodedata.normalize("NFKD", name)
+    """Casefolded, accents and punctuation stripped, "the" dropped, abbreviations spelled out."""
+    text = unicodedata.normalize("NFKD", _repaired(name))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    text = re.sub(r"['’`´]", "", text).replace("&", " and ")
+    text = re.sub(r"['’‘`´]", "", text).replace("&", " and ")
+    # Dotted initials are one abbreviation: U.S.A. -> usa, Lao P.D.R. -> lao pdr.
+    text = re.sub(r"\b(?:[a-z]\.){2,}", lambda initials: initials.group(0).replace(".", ""), text)
     words = re.sub(r"[^a-z0-9]+", " ", text).split()
-    return " ".join("saint" if w == "st" else w for w in words if w != "the")
+    return " ".join(_ABBREVIATIONS.get(w, w) for w in words if w != "the")
+
+
+def is_unknown_state(name: str) -> bool:
+    """True for the ways an export says it does not know the State (`<Unknown>`, `&lt;Unknown&gt;`, `N/A`)."""
+    return _normalised(name or "") in UNKNOWN_STATE_WORDS
 
 
 def _names_of_countries() -> pl.DataFrame:
@@ -129,6 +175,20 @@ def _names_of_countries() -> pl.DataFrame:
 @lru_cache(maxsize=1)
 def _iso3_by_normalised_name() -> dict[str, str]:
     return {_normalised(name): iso3 for iso3, name in _names_of_countries().iter_rows()}
+
+
+def _word_bag(normalised: str) -> frozenset[str]:
+    return frozenset(normalised.split()) - _ORDER_FREE_STOPWORDS
+
+
+@lru_cache(maxsize=1)
+def _iso3_by_word_bag() -> dict[frozenset[str], str]:
+    """Names as sets of words (`Korea DPR` = `Democratic People's Republic of Korea`); a set two
+    States share is left out, so word order never decides between them."""
+    found: dict[frozenset[str], set[str]] = {}
+    for normalised, iso3 in _iso3_by_normalised_name().items():
+        found.setdefault(_word_bag(normalised), set()).add(iso3)
+    return {bag: next(iter(codes)) for bag, codes in found.items() if len(codes) == 1 and bag}
 
 
 @lru_cache(maxsize=1)
@@ -169,13 +229,13 @@ def match_country(name: str) -> str | None:
     query = _normalised(name or "")
     if not query:
         return None
-    exact = _iso3_by_normalised_name().get(query)
+    exact = _iso3_by_normalised_name().get(query) or _iso3_by_word_bag().get(_word_bag(query))
     if exact is not None:
         return exact
     from hdx.location.country import Country
 
     Country.set_use_live_default(False)
-    guess, _ = Country.get_iso3_country_code_fuzzy(name)
+    guess, _ = Country.get_iso3_country_code_fuzzy(_repaired(name))
     # A fuzzy guess stands only if the query names that country and no other ("Korea", "Niger Delta" fail).
     if guess is not None and _countries_named_by(query) == {guess}:
         return guess
@@ -202,5 +262,52 @@ def _rebuild_countries_csv() -> Path:
     return path
 
 
+#: sources of the variants written by hand (kept when the table is rebuilt); the others are derived
+_HAND_WRITTEN_SOURCES = ("upr_info", "ohchr", "uhri")
+_HDX_NAME_FIELDS = (("Preferred Term", "hdx_preferred"), ("M49 English", "m49"), ("English Short", "iso_short"),
+                    ("English Formal", "iso_formal"), ("ISO Alt Term", "iso_alt"), ("DGACM Alt Term", "dgacm_alt"),
+                    ("RW Short Name", "reliefweb_short"), ("HPC Tools Alt Term", "hpc_alt"))
+
+
+def _html_escaped(name: str) -> str:
+    """A name as an HTML export writes it: `C&ocirc;te d&#39;Ivoire`, `Trinidad &amp; Tobago`."""
+    from html.entities import codepoint2name
+
+    text = name.replace("&", "&amp;").replace("'", "&#39;")
+    return "".join(f"&{codepoint2name[ord(c)]};" if ord(c) > 127 and ord(c) in codepoint2name else c for c in text)
+
+
+def _rebuild_state_variants_csv() -> Path:
+    """Write state_name_variants.csv: the hand-written UPR Info, OHCHR and UHRI forms already in it,
+    hdx-python-country's names and the alias table's for the 195 States, then each of those with
+    `&` for `and`, HTML-escaped, mis-decoded (UTF-8 read as Windows-1252) and in capitals."""
+    from hdx.location.country import Country
+
+    Country.set_use_live_default(False)
+    path = REFERENCE_DIR / "state_name_variants.csv"
+    kept = pl.read_csv(path, schema={"variant": pl.String, "iso3": pl.String, "source": pl.String}).filter(
+        pl.col("source").is_in(_HAND_WRITTEN_SOURCES))
+    base = list(kept.iter_rows())
+    records = Country.countriesdata()["countries"]
+    aliases = pl.read_csv(REFERENCE_DIR / "country_aliases.csv", schema={"alias": pl.String, "iso3": pl.String})
+    for iso3 in sorted(UN_MEMBER_AND_OBSERVER_STATES):
+        base += [(records[iso3][f], iso3, source) for f, source in _HDX_NAME_FIELDS if records[iso3].get(f)]
+        base += [(alias, iso3, "alias") for alias in aliases.filter(pl.col("iso3") == iso3)["alias"]]
+    derived = []
+    for variant, iso3, _source in base:
+        if " and " in variant:
+            derived.append((variant.replace(" and ", " & "), iso3, "ampersand"))
+        if not variant.isascii() or "'" in variant or "&" in variant:
+            derived.append((_html_escaped(variant), iso3, "html_escaped"))
+        if not variant.isascii():
+            derived.append((variant.encode("utf-8").decode("cp1252", errors="ignore"), iso3, "utf8_read_as_cp1252"))
+        derived.append((variant.upper(), iso3, "capitals"))
+    table = pl.DataFrame(base + derived, schema=["variant", "iso3", "source"], orient="row").unique(
+        "variant", keep="first", maintain_order=True)
+    table.write_csv(path)
+    return path
+
+
 if __name__ == "__main__":
     print(f"Wrote {_rebuild_countries_csv()}")
+    print(f"Wrote {_rebuild_state_variants_csv()}")

@@ -10,7 +10,7 @@ What it holds (no raw records: they may name organisations):
   indicator_values    the latest run's indicator table, internal (unsuppressed), spec column order
   runs                every run, newest first, without the indicator rows
   load_log            every load, newest first
-  quarantine_summary  quarantined rows counted by entity and reason
+  quarantine_summary  quarantined rows counted by entity and rule broken (no values)
   freshness           per entity: rows held, latest reference date, last load
   validation          the latest run's output validation, one row per check
   record_validation   the checks of each entity's latest load, one row per check (counts, no values)
@@ -102,9 +102,11 @@ def _copy_snapshot_tables(con: duckdb.DuckDBPyConnection) -> None:
     """)
     con.execute("""
         CREATE TABLE quarantine_summary AS
-        SELECT entity, reason, count(*) AS rows
-        FROM (SELECT entity, unnest(reasons) AS reason FROM wh.quarantine)
-        GROUP BY entity, reason ORDER BY entity, rows DESC, reason
+        SELECT entity, coalesce(r.rule_text, q.reason) AS reason, count(*) AS rows
+        FROM (SELECT entity, file, row_number, unnest(reasons) AS reason,
+                     unnest(range(1, len(reasons) + 1))::INTEGER AS position FROM wh.quarantine) q
+        LEFT JOIN wh.quarantine_rules r USING (entity, file, row_number, position)
+        GROUP BY entity, coalesce(r.rule_text, q.reason) ORDER BY entity, rows DESC, reason
     """)
     _copy_freshness(con)
     _copy_validation(con)

@@ -1,16 +1,24 @@
 """`agora import upr-info`: the UPR Info database CSV export as contract records.
 
-The export arrives as it was saved: CR-only line endings, Mac Roman or Windows-1252 bytes, quoted
-commas and line breaks inside quoted text. Each file becomes one recommendation per row, one
-`review` engagement per UPR Working Group session and the UPR mechanism; the records then go
-through the same validation, quarantine, load log and atomic upsert as `agora ingest`.
+The import is the shipped mapping `warehouse/mappings/upr-info.toml` (renames, the Response value
+map, Issue split on commas, constants) plus only what a mapping cannot say: State names matched to
+ISO codes (`To`, `From`; an unknown recommending State, written `<Unknown>` or HTML-escaped, leaves
+`recommending_country` empty), the session's first day and `review` engagement (`Session`), and a
+recommendation id made from the row's content. The records then go through `agora ingest`'s own
+validation, quarantine, load log and atomic upsert.
+
+The export arrives as it was saved: CR-only line endings, Mac Roman or Windows-1252 bytes (detected
+as `agora ingest` detects them), quoted commas and line breaks inside quoted text, HTML entities
+(`C&ocirc;te d&#39;Ivoire`, `&amp;`) in names, text and issues. UPR Info counts one row per
+recommending State: a recommendation several States made together is several rows, and so
+several recommendations here.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
+import html
 import io
 import re
 import unicodedata
@@ -24,92 +32,33 @@ from foundation.errors import AgoraError
 from foundation.progress import progress
 from warehouse.coerce import PROBLEM_SCHEMA
 from warehouse.contract import ENTITIES
-from warehouse.ingest import IngestResult, as_batch, ingest_batches
-from warehouse.reference import UnknownUprSession, match_country, upr_session_start
+from warehouse.ingest import Batch, IngestResult, as_batch, ingest_batches
+from warehouse.mapping import SHIPPED_DIR, apply_mapping, load_mapping
+from warehouse.readers import DecodedText, UnreadableFile, decoded_text
+from warehouse.reference import UnknownUprSession, is_unknown_state, match_country, upr_session_start
 
 UPR_INFO_COLUMNS = (
     "To", "To-Rgrp", "To-Org", "Text", "From", "From-Rgrp", "From-Org", "Response", "Action", "Issue", "Session",
 )
+UPR_INFO_MAPPING = SHIPPED_DIR / "upr-info.toml"
 UPR_MECHANISM = {"mechanism_id": "UPR", "name": "Universal Periodic Review Working Group", "kind": "upr", "theme": None}
-#: UPR Info leaves Response empty while the State under review has not yet responded: such a
-#: recommendation is still one, and counts wherever a response is not needed (FOL-06, FOL-07).
-STATE_RESPONSES = {"accepted": "supported", "noted": "noted", "": "pending"}
 #: A Working Group session runs two weeks, Monday to the Friday of the next week.
 SESSION_LENGTH = timedelta(days=11)
-#: Tried in this order when a file is not UTF-8; a tie goes to the earlier one.
-LEGACY_ENCODINGS = ("cp1252", "mac_roman")
-#: Typographic punctuation that both legacy encodings carry and real text uses.
-TYPOGRAPHIC = set("\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb\u00a0\u00b0\u00b7")
-
-
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+#: the columns the import adds to the export's before the mapping renames them
+_ADDED = ("recommendation_id", "engagement_id", "issued_on")
 
 
 class UprInfoError(AgoraError):
     """A UPR Info file that cannot be read at all."""
 
 
-@dataclass(frozen=True)
-class DecodedText:
-    text: str
-    encoding: str
-    warnings: tuple[str, ...] = ()
-
-
 def decoded_upr_file(path: Path, data: bytes, encoding: str | None) -> DecodedText:
-    """The file's text: the given encoding, else UTF-8 (BOM or not), else the more plausible legacy
-    encoding. Never fails on a byte: an override that does not fit replaces what it cannot decode."""
-    if encoding is not None:
-        try:
-            codec = codecs.lookup(encoding).name
-        except LookupError:
-            raise UprInfoError(
-                f"{path.name}: '{encoding}' is not an encoding Agora knows; try utf-8, cp1252 or mac_roman."
-            ) from None
-        try:
-            return DecodedText(data.decode(codec).removeprefix("\ufeff"), codec)
-        except UnicodeDecodeError as exc:
-            return DecodedText(
-                data.decode(codec, errors="replace").removeprefix("\ufeff"), codec,
-                (f"not entirely {codec} (first bad byte at offset {exc.start}); "
-                 "the bytes it cannot decode were replaced by \ufffd",),
-            )
+    """The file's text, decoded as `agora ingest` decodes CSV files (given, UTF-8, else the most
+    plausible legacy encoding); never fails on a byte."""
     try:
-        return DecodedText(data.decode("utf-8-sig"), "utf-8")
-    except UnicodeDecodeError:
-        pass
-    candidates = []
-    for codec in LEGACY_ENCODINGS:
-        try:
-            candidates.append((data.decode(codec), codec))
-        except UnicodeDecodeError:
-            continue
-    text, codec = max(candidates, key=lambda candidate: legacy_text_plausibility(candidate[0]))
-    return DecodedText(
-        text, codec, (f"not UTF-8; read as {codec} (detected; pass --encoding if the names look wrong)",),
-    )
-
-
-def legacy_text_plausibility(text: str) -> int:
-    """How much the non-ASCII characters of a decoding look like names and prose: an accented
-    lowercase letter inside a word or an accented capital starting one scores, a symbol or a
-    capital inside a word (what the wrong legacy encoding produces, `CÙte`, `TŸrkiye`) costs."""
-    score = 0
-    padded = f" {text} "
-    for found in _NON_ASCII.finditer(padded):
-        at = found.start()
-        before, char, after = padded[at - 1], padded[at], padded[at + 1]
-        category = unicodedata.category(char)
-        if char in TYPOGRAPHIC:
-            plausible = True
-        elif category == "Ll":
-            plausible = before.isalpha() or after.isalpha()
-        elif category == "Lu":
-            plausible = not before.isalpha() or before.isupper() and (after.isupper() or not after.isalpha())
-        else:
-            plausible = False
-        score += 1 if plausible else -1
-    return score
+        return decoded_text(path.name, data, encoding)
+    except UnreadableFile as exc:
+        raise UprInfoError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -127,10 +76,16 @@ def upr_rows(path: Path, text: str) -> tuple[list[UprRow], tuple[str, ...]]:
     # Line breaks become `\n` (between rows and inside quoted text: CR-only files break lines with
     # `\r`) and text is composed, so a re-saved or re-encoded copy reads the same.
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    records = [record for record in csv.reader(io.StringIO(text, newline="")) if any(v.strip() for v in record)]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        # Numbered as a spreadsheet numbers them (the header is row 1), blank lines counted but not rows.
+        records = [(number, record) for number, record in enumerate(reader, start=1)
+                   if any(v.strip() for v in record)]
+    except csv.Error as exc:
+        raise UprInfoError(f"{path.name} cannot be read as CSV: at line {reader.line_num}, {exc}.") from None
     if not records:
         raise UprInfoError(f"{path.name} is empty: a UPR Info export starts with a header row.")
-    header = [name.strip() for name in records[0]]
+    header = [name.strip() for name in records[0][1]]
     by_lower = {name.lower(): position for position, name in enumerate(header)}
     missing = [name for name in UPR_INFO_COLUMNS if name.lower() not in by_lower]
     if missing:
@@ -144,8 +99,7 @@ def upr_rows(path: Path, text: str) -> tuple[list[UprRow], tuple[str, ...]]:
     )
     positions = {name: by_lower[name.lower()] for name in UPR_INFO_COLUMNS}
     rows = []
-    # Numbered as a spreadsheet numbers them (the header is row 1), as `agora ingest` numbers CSV rows.
-    for number, record in enumerate(records[1:], start=2):
+    for number, record in records[1:]:
         problem = None
         if len(record) != len(header):
             problem = f"the row has {len(record)} values where the header has {len(header)} columns"
@@ -179,6 +133,8 @@ class Rejection:
     column: str | None
     rule: str
     reason: str
+    #: the rule without the row's values (what the quarantine groups by); the reason when None
+    rule_text: str | None = None
 
 
 def session_of_row(values: dict[str, str]) -> tuple[int | None, date | None, Rejection | None]:
@@ -206,47 +162,37 @@ def state_of(name: str, column: str, role: str) -> tuple[str, Rejection | None]:
         return name, Rejection(
             column, f"upr_info.{role}.known_state",
             f"{role} State name {name!r} is not a known UN member or observer State",
+            f"{role} State name is not a known UN member or observer State",
         )
     return iso3, None
 
 
-def recommendation_of_row(row: UprRow, recommendation_id: str) -> tuple[dict, list[Rejection]]:
-    """The contract record of one export row (raw values for ingest to type and validate), and
-    the reasons the import rejects it for."""
-    values = row.values
+def _upr_state(name: str, column: str, role: str, unknown_allowed: bool) -> tuple[str | None, Rejection | None]:
+    """The ISO3 code of a State named in the export; None for an unknown State where that is allowed;
+    else the name as given and why it is rejected."""
+    if unknown_allowed and is_unknown_state(name):
+        return None, None
+    return state_of(name, column, role)
+
+
+def import_extras(row: UprRow, recommendation_id: str) -> tuple[dict[str, str | None], list[Rejection]]:
+    """The row with what the mapping cannot say worked out: `To` and `From` as ISO codes, the
+    recommendation id, the session's engagement and first day; and the reasons it is rejected for."""
+    values = {name: html.unescape(value) for name, value in row.values.items()}
     rejections = [Rejection(None, "upr_info.row_shape", row.problem)] if row.problem else []
-    addressee, problem = state_of(values["To"], "addressee_country", "To")
+    addressee, problem = _upr_state(values["To"], "addressee_country", "To", unknown_allowed=False)
     rejections += [problem] if problem else []
-    recommending, problem = (
-        state_of(values["From"], "recommending_country", "From") if values["From"] else (None, None)
-    )
+    recommending, problem = _upr_state(values["From"], "recommending_country", "From", unknown_allowed=True)
     rejections += [problem] if problem else []
-    response = STATE_RESPONSES.get(values["Response"].strip().lower())
-    if response is None:
-        rejections.append(Rejection(
-            "state_response", "upr_info.response",
-            f"Response {values['Response']!r} is neither Accepted nor Noted",
-        ))
     session, session_start, problem = session_of_row(values)
     rejections += [problem] if problem else []
-    record = {
-        "recommendation_id": recommendation_id,
-        "mechanism_id": UPR_MECHANISM["mechanism_id"],
+    group = None if is_unknown_state(values["From-Rgrp"]) else values["From-Rgrp"]
+    values.update({
+        "To": addressee, "From": recommending, "From-Rgrp": group, "recommendation_id": recommendation_id,
         "engagement_id": engagement_id_of_session(session) if session_start else None,
         "issued_on": session_start.isoformat() if session_start else None,
-        "addressee_country": addressee,
-        "text": values["Text"],
-        "themes": [theme.strip() for theme in values["Issue"].split(",") if theme.strip()],
-        "state_response": response or values["Response"],
-        "specificity": values["Action"],
-        # UPR Info does not record whether civil society informed a recommendation; false keeps the
-        # column's contract (required) without claiming it did.
-        "informed_by_cso": "false",
-        "due_on": None,
-        "recommending_country": recommending,
-        "recommending_group": values["From-Rgrp"] or None,
-    }
-    return record, rejections
+    })
+    return values, rejections
 
 
 def session_engagement(session: int, start: date) -> dict:
@@ -278,7 +224,8 @@ def _frame(records: list[dict], entity: str) -> pl.DataFrame:
 def _given_problems(rejections_by_row: list[list[Rejection]]) -> pl.DataFrame:
     return pl.DataFrame(
         [
-            {"row": row, "seq": seq, "column": r.column, "rule": r.rule, "reason": r.reason}
+            {"row": row, "seq": seq, "column": r.column, "rule": r.rule, "reason": r.reason,
+             "rule_text": r.rule_text or r.reason}
             for row, rejections in enumerate(rejections_by_row)
             for seq, r in enumerate(rejections)
         ],
@@ -286,7 +233,22 @@ def _given_problems(rejections_by_row: list[list[Rejection]]) -> pl.DataFrame:
     )
 
 
-def import_upr_info(warehouse: Path, files: list[Path], encoding: str | None) -> IngestResult:
+def upr_batch(path: Path, rows: list[UprRow], content_hash: str, warnings: tuple[str, ...]) -> Batch:
+    """The export's rows as a batch of recommendations: the extras worked out, then the shipped mapping."""
+    extras, rejections = [], []
+    for row, recommendation_id in zip(rows, recommendation_ids(rows)):
+        values, found = import_extras(row, recommendation_id)
+        extras.append(values)
+        rejections.append(found)
+    frame = pl.DataFrame(extras, schema={name: pl.String for name in (*UPR_INFO_COLUMNS, *_ADDED)}, orient="row")
+    mapped = apply_mapping(frame, load_mapping(UPR_INFO_MAPPING), ENTITIES["recommendations"])
+    return as_batch("recommendations", str(path), mapped.frame, first_row_number=2, content_hash=content_hash,
+                    warnings=warnings, given_problems=_given_problems(rejections),
+                    row_numbers=pl.Series([row.number for row in rows], dtype=pl.Int64))
+
+
+def import_upr_info(warehouse: Path, files: list[Path], encoding: str | None,
+                    plausible_dates: tuple[date, date] | None = None) -> IngestResult:
     """Import UPR Info export files in one transaction: every file is read and mapped before the
     warehouse is opened, so a file that cannot be read changes nothing."""
     recommendation_batches = []
@@ -297,26 +259,21 @@ def import_upr_info(warehouse: Path, files: list[Path], encoding: str | None) ->
             if path.is_dir():
                 raise UprInfoError(f"{path} is a folder: give the UPR Info export files themselves.")
             if not path.is_file():
-                raise UprInfoError(f"{path} does not exist.")
+                raise UprInfoError(f"{path} not found: check the name and the folder.")
             data = path.read_bytes()
             decoded = decoded_upr_file(path, data, encoding)
             rows, column_warnings = upr_rows(path, decoded.text)
-            records, rejections = [], []
-            for row, recommendation_id in zip(rows, recommendation_ids(rows)):
-                record, found = recommendation_of_row(row, recommendation_id)
-                records.append(record)
-                rejections.append(found)
-                if record["issued_on"] is not None:
-                    sessions[int(row.values["Session"])] = date.fromisoformat(record["issued_on"])
-            recommendation_batches.append(as_batch(
-                "recommendations", str(path), _frame(records, "recommendations"), first_row_number=2,
-                content_hash=hashlib.sha256(data).hexdigest(), warnings=decoded.warnings + column_warnings,
-                given_problems=_given_problems(rejections),
-            ))
+            batch = upr_batch(path, rows, hashlib.sha256(data).hexdigest(), decoded.warnings + column_warnings)
+            recommendation_batches.append(batch)
+            for row in rows:
+                session, start, _ = session_of_row(row.values)
+                if start is not None:
+                    sessions[session] = start
             bar.advance()
     engagements = [session_engagement(n, start) for n, start in sorted(sessions.items())]
     batches = [as_batch("mechanisms", "UPR Info import: mechanism", _frame([UPR_MECHANISM], "mechanisms"))]
     if engagements:
         batches.append(as_batch("engagements", "UPR Info import: sessions", _frame(engagements, "engagements")))
     # the import brings no targets, so no indicator id needs checking (the warehouse knows no catalogue)
-    return ingest_batches(warehouse, [*batches, *recommendation_batches], known_indicators=frozenset())
+    return ingest_batches(warehouse, [*batches, *recommendation_batches], known_indicators=frozenset(),
+                          plausible_dates=plausible_dates)

@@ -81,7 +81,7 @@ def test_snapshot_of_a_real_load_carries_its_stored_counts(tmp_path: Path):
     held = tables(publish_snapshot(tmp_path / "w.duckdb", tmp_path / "s.duckdb"))["record_validation"]
     failing = held.filter(~pl.col("success")).select("rule", "rows_checked", "rows_failing").rows()
     assert failing == [("mechanisms.kind.in_set", 3, 2), ("mechanisms.duplicate_key", 3, 1)]
-    assert held.height == 5 and held["rows_failing"].sum() == 3
+    assert held.height == 6 and held["rows_failing"].sum() == 3  # 6 checks: contract v2 adds mechanism_id.no_bar
 
 
 def test_a_snapshot_from_before_record_checks_still_opens(warehouse: Path, tmp_path: Path):

@@ -46,6 +46,7 @@ def test_a_reader_of_a_warehouse_from_an_older_agora_upgrades_it_first(tmp_path:
     connect(path).close()
     with duckdb.connect(str(path)) as con:
         con.execute("DROP TABLE validation_results")
+        con.execute("DROP TABLE quarantine_rules")
         con.execute("DELETE FROM schema_migrations WHERE version > 1")
     con = connect(path, read_only=True)
     try:

@@ -18,7 +18,7 @@ from ingest_records import KNOWN_INDICATORS, VALID_ROWS, write_csv, write_valid_
 from warehouse.db import WarehouseError
 from warehouse.ingest import ingest_frames, ingest_paths
 from warehouse.loadlog import list_loads
-from warehouse.quarantine import quarantined_rows, write_quarantine_csv
+from warehouse.quarantine import quarantined_rows, write_fix_file
 from warehouse.readers import UnreadableFile
 
 MECHANISM = VALID_ROWS["mechanisms"]
@@ -112,16 +112,20 @@ def test_xlsx_with_the_sheet_misnamed_reads_the_first_sheet_and_says_so(tmp_path
     assert _table(warehouse, "feedback") == [("FB1", "E1", "O1", date(2026, 1, 20), 4, 5, True, False)]
 
 
-def test_an_unknown_column_is_a_warning_in_the_load_log_and_kept_in_raw_values(tmp_path, warehouse):
-    path = write_csv(tmp_path / "mechanisms.csv", [{**MECHANISM, "notes": "x"}, {**MECHANISM, "mechanism_id": "", "notes": "y"}])
+def test_an_unknown_column_is_dropped_named_in_the_load_log_and_its_values_stored_nowhere(tmp_path, warehouse):
+    path = write_csv(tmp_path / "mechanisms.csv", [{**MECHANISM, "email": "a@example.org"},
+                                                   {**MECHANISM, "mechanism_id": "", "email": "b@example.org"}])
 
     _ingest(warehouse, path)
 
     assert list_loads(warehouse)["warnings"].to_list() == [
-        ["unknown column 'notes' was not loaded (kept in quarantined rows' raw values)"]]
+        ["column(s) 'email' are not columns of mechanisms: dropped, their values not stored anywhere"]]
     [raw] = quarantined_rows(warehouse)["raw"].to_list()
     assert json.loads(raw) == {"mechanism_id": None, "name": MECHANISM["name"], "kind": "special_procedure",
-                               "theme": "assembly", "notes": "y"}
+                               "theme": "assembly"}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for table, in con.sql("SELECT table_name FROM information_schema.tables").fetchall():
+            assert "example.org" not in str(con.sql(f"SELECT * FROM {table}").fetchall())
 
 
 def test_a_header_only_file_loads_nothing_and_says_so(tmp_path, warehouse):
@@ -136,8 +140,6 @@ def test_a_header_only_file_loads_nothing_and_says_so(tmp_path, warehouse):
 # -- refused files: one clear message, warehouse unchanged -----------------------------------
 
 UNREADABLE = [
-    ("mechanisms.csv", "mechanism_id,name,kind\nM1,Comité,upr\n".encode("latin-1"),
-     "is not UTF-8 text (byte 31 cannot be decoded); save it as CSV UTF-8 and try again."),
     ("mechanisms.csv", b"mechanism_id,name,kind\nM1,a,upr\nM2,b,upr,extra\n",
      "cannot be read as CSV: row 3 has 4 cells but the header has 3."),
     ("organisations.jsonl", b'{"org_id": "O1"}\n[1, 2]\n',
@@ -162,7 +164,8 @@ def test_a_missing_key_column_is_refused(tmp_path, warehouse):
     path = write_csv(tmp_path / "mechanisms.csv", [{"name": "R", "kind": "upr", "theme": ""}])
 
     assert _refusal(warehouse, path) == (
-        f"{path} has no column 'mechanism_id', the key of mechanisms; its columns are: name, kind, theme.")
+        f"{path} has no column 'mechanism_id', the key of mechanisms; its columns are: name, kind, theme "
+        f"(rename one in a mapping: --map).")
 
 
 def test_a_missing_required_column_is_refused(tmp_path, warehouse):
@@ -180,16 +183,25 @@ def test_a_file_of_another_entitys_columns_is_refused(tmp_path, warehouse):
 
 
 def test_a_file_of_no_known_entity_or_format_is_refused(tmp_path, warehouse):
-    unnamed = write_csv(tmp_path / "export.csv", [MECHANISM])
+    unnamed = write_csv(tmp_path / "export.csv", [{"title": "x", "notes": "y"}])
     text = tmp_path / "mechanisms.txt"
     text.write_text("mechanism_id\n", encoding="utf-8")
 
     assert _refusal(warehouse, unnamed) == (
         f"Cannot tell which entity {unnamed} holds: name the file after its entity (mechanisms, organisations, "
-        f"engagements, participations, submissions, recommendations, follow_ups, feedback, targets) or pass --entity.")
+        f"engagements, participations, submissions, recommendations, follow_ups, feedback, targets), pass --entity, "
+        f"or say entity = \"...\" in a mapping.")
     assert _refusal(warehouse, text) == (
         f"{text} is not a file Agora reads: use CSV (.csv), Excel (.xlsx), Parquet (.parquet) or JSON Lines (.jsonl).")
-    assert _ingest(warehouse, unnamed, entity="mechanisms").rows_loaded == 1
+
+
+def test_an_unnamed_file_is_the_entity_its_columns_say(tmp_path, warehouse):
+    unnamed = write_csv(tmp_path / "export.csv", [MECHANISM])
+
+    result = _ingest(warehouse, unnamed)
+
+    assert (result.files[0].entity, result.rows_loaded) == ("mechanisms", 1)
+    assert "holds mechanisms (told by its columns)" in result.files[0].warnings
 
 
 def test_a_refused_file_leaves_the_warehouse_as_it_was(tmp_path, warehouse):
@@ -303,13 +315,13 @@ def test_the_quarantine_csv_neutralises_formulas(tmp_path, warehouse):
     rows = quarantined_rows(warehouse)
     rows = rows.with_columns(pl.lit(["-1+1"], dtype=pl.List(pl.String)).alias("reasons"))
 
-    out = write_quarantine_csv(rows, tmp_path / "out" / "q.csv")
+    out = write_fix_file(rows, "mechanisms", tmp_path / "out" / "q.csv")
 
     with out.open(encoding="utf-8", newline="") as handle:
         [row] = list(csv.DictReader(handle))
-    assert list(row) == ["entity", "file", "row_number", "reasons", "raw"]
-    assert (row["entity"], row["row_number"], row["reasons"]) == ("mechanisms", "2", "'-1+1")
-    assert json.loads(row["raw"])["kind"] == "@SUM(1)"
+    assert list(row) == ["mechanism_id", "name", "kind", "theme", "reasons", "source_file", "source_row"]
+    assert (row["source_row"], row["reasons"], row["kind"]) == ("2", "'-1+1", "'@SUM(1)")
+    assert row["name"] == "'=HYPERLINK(\"http://x\")"
 
 
 def test_the_cli_strict_flag_fails_when_rows_are_quarantined(tmp_path, warehouse):
@@ -321,10 +333,8 @@ def test_the_cli_strict_flag_fails_when_rows_are_quarantined(tmp_path, warehouse
 
     assert strict.returncode == 1 and "--strict: 1 row(s) were quarantined." in strict.stderr
     assert "2 rows read, 1 loaded, 1 quarantined" in strict.stdout
-    assert (refused.returncode, refused.stderr) == (2, f"Error: Cannot tell which entity {tmp_path / 'nothing.csv'} "
-                                                       "holds: name the file after its entity (mechanisms, organisations, "
-                                                       "engagements, participations, submissions, recommendations, "
-                                                       "follow_ups, feedback, targets) or pass --entity.\n")
+    assert (refused.returncode, refused.stderr) == (
+        2, f"Error: {tmp_path / 'nothing.csv'} not found: check the name and the folder.\n")
 
 
 @pytest.mark.slow

@@ -129,3 +129,40 @@ def test_near_namesakes_are_not_confused(name, iso3):
 @pytest.mark.parametrize("name", ["Korea", "Niger Delta", "Islands", "Atlantis", "", "   ", "Republic"])
 def test_ambiguous_or_unknown_names_are_not_guessed(name):
     assert match_country(name) is None
+
+
+def test_every_state_name_variant_in_the_shipped_table_matches_its_state():
+    from warehouse.reference import UN_MEMBER_AND_OBSERVER_STATES
+
+    table = pl.read_csv(REFERENCE_DIR / "state_name_variants.csv", infer_schema=False)
+    assert table.filter(pl.col("source") != "capitals").height >= 600
+    assert set(table["iso3"]) == UN_MEMBER_AND_OBSERVER_STATES and len(UN_MEMBER_AND_OBSERVER_STATES) == 195
+    assert {"upr_info", "ohchr", "uhri", "html_escaped", "ampersand", "utf8_read_as_cp1252"} <= set(table["source"])
+    wrong = [(variant, iso3, match_country(variant)) for variant, iso3, _ in table.iter_rows()
+             if match_country(variant) != iso3]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("name, iso3", [
+    ("DPR Korea", "PRK"), ("Korea DPR", "PRK"), ("Lao PDR", "LAO"), ("DR Congo", "COD"), ("Micronesia FS", "FSM"),
+    ("Bosnia & Herzegovina", "BIH"), ("Macedonia FYR", "MKD"), ("C&ocirc;te d&#39;Ivoire", "CIV"),
+    ("C&amp;ocirc;te d'Ivoire", "CIV"), ("CÃ´te d'Ivoire", "CIV"), ("Trinidad &amp; Tobago", "TTO"),
+    ("Moldova (Rep.)", "MDA"), ("Tanzania (United Rep.)", "TZA"), ("Congo", "COG"), ("Congo, Dem. Rep.", "COD"),
+    ("T&uuml;rkiye", "TUR"), ("Solomon Is.", "SLB"), ("U.S.A.", "USA"), ("Lao P.D.R.", "LAO"), ("D.R. Congo", "COD"),
+    ("Congo (Kinshasa)", "COD"), ("Korea, North", "PRK"), ("Russian Fed.", "RUS"), ("Korea (Rep. of)", "KOR"),
+])
+def test_upr_info_ohchr_and_uhri_forms_match(name, iso3):
+    assert match_country(name) == iso3
+
+
+@pytest.mark.parametrize("name", ["Korea", "Atlantis", "Niger Delta", "Kosovo", "Guinea Delta", "&lt;Unknown&gt;"])
+def test_names_of_no_state_or_of_several_match_none(name):
+    assert match_country(name) is None
+
+
+@pytest.mark.parametrize("name", ["Unknown", "<Unknown>", "&lt;Unknown&gt;", "&amp;lt;unknown&amp;gt;", "N/A", ""])
+def test_the_ways_an_export_says_it_does_not_know_the_state(name):
+    from warehouse.reference import is_unknown_state
+
+    assert is_unknown_state(name)
+    assert not is_unknown_state("Kenya")

@@ -21,7 +21,7 @@ import pytest
 from agora.cli import main
 from metrics.runs import build_run
 from warehouse.upr_info import (
-    UPR_INFO_COLUMNS, UprInfoError, UprRow, decoded_upr_file, import_upr_info, recommendation_of_row, upr_rows,
+    UPR_INFO_COLUMNS, UprInfoError, UprRow, decoded_upr_file, import_extras, import_upr_info, upr_batch, upr_rows,
 )
 
 HERE = Path(__file__).with_name("upr_info")
@@ -49,24 +49,26 @@ def imported(tmp_path: Path, imported_once: Path) -> Path:
 
 # -- reading the files --------------------------------------------------------------------
 
-@pytest.mark.parametrize(("path", "encoding"), [(MAC_ROMAN, "mac_roman"), (CP1252, "cp1252")])
-def test_legacy_encodings_are_told_apart_by_the_names_they_spell(path: Path, encoding: str) -> None:
+@pytest.mark.parametrize(("path", "encoding", "name"), [(MAC_ROMAN, "mac-roman", "Mac Roman"),
+                                                        (CP1252, "cp1252", "Windows-1252")])
+def test_legacy_encodings_are_told_apart_by_the_names_they_spell(path: Path, encoding: str, name: str) -> None:
     decoded = decoded_upr_file(path, path.read_bytes(), None)
     assert decoded.encoding == encoding
     assert "Côte d" in decoded.text
-    assert decoded.warnings == (f"not UTF-8; read as {encoding} (detected; pass --encoding if the names look wrong)",)
+    assert decoded.warnings == (f"not UTF-8; read as {name} (detected; pass --encoding if names or accents look "
+                                f"wrong)",)
 
 
 @pytest.mark.parametrize("name", ["Türkiye", "São Tomé and Príncipe", "Curaçao", "Réunion", "Côte d’Ivoire"])
 @pytest.mark.parametrize("encoding", ["mac_roman", "cp1252"])
 def test_short_names_alone_are_enough_to_detect_the_encoding(name: str, encoding: str) -> None:
     decoded = decoded_upr_file(Path("x.csv"), f"{HEADER}\r{name},x\r".encode(encoding), None)
-    assert (decoded.encoding, decoded.text.splitlines()[1]) == (encoding, f"{name},x")
+    assert (decoded.encoding, decoded.text.splitlines()[1]) == (encoding.replace("_", "-"), f"{name},x")
 
 
 def test_utf8_with_a_byte_order_mark_is_read_as_utf8_without_a_warning() -> None:
     decoded = decoded_upr_file(Path("x.csv"), "\ufeffTo\rCôte d'Ivoire\r".encode("utf-8"), None)
-    assert (decoded.encoding, decoded.text, decoded.warnings) == ("utf-8", "To\rCôte d'Ivoire\r", ())
+    assert (decoded.encoding, decoded.text, decoded.warnings) == ("utf-8-sig", "To\rCôte d'Ivoire\r", ())
 
 
 def test_an_encoding_override_wins_over_detection() -> None:
@@ -110,41 +112,57 @@ def test_a_row_of_the_wrong_length_is_flagged_and_extra_columns_are_warned_about
     assert rows[0].problem == "the row has 2 values where the header has 12 columns"
 
 
+def _mapped(*values: dict[str, str]) -> tuple[list[dict], list[list[tuple]]]:
+    """Rows of an export through the import's extras and the shipped mapping: the raw contract
+    records, and each row's (column, reason) rejections."""
+    rows = [UprRow(n, dict.fromkeys(UPR_INFO_COLUMNS, "") | v) for n, v in enumerate(values, start=2)]
+    batch = upr_batch(Path("x.csv"), rows, "hash", ())
+    given = batch.given_problems
+    return batch.frame.to_dicts(), [
+        list(given.filter(row=i).select("column", "reason").iter_rows()) for i in range(len(rows))]
+
+
 @pytest.mark.parametrize(("session", "reason"), [
     ("", "Session is empty: the row does not say which UPR session issued it"),
     ("²", "Session '²' is not a UPR Working Group session number"),
     ("12b", "Session '12b' is not a UPR Working Group session number"),
 ])
 def test_a_session_that_is_not_a_number_is_a_reason_not_a_crash(session: str, reason: str) -> None:
-    values = dict.fromkeys(UPR_INFO_COLUMNS, "") | {"To": "Chile", "Response": "Accepted", "Session": session}
-    record, rejections = recommendation_of_row(UprRow(2, values), "r-1")
-    assert [(r.column, r.reason) for r in rejections] == [("issued_on", reason)]
+    [record], [rejections] = _mapped({"To": "Chile", "Response": "Accepted", "Session": session})
+    assert rejections == [("issued_on", reason)]
     assert (record["issued_on"], record["engagement_id"]) == (None, None)
 
 
 def test_every_reason_of_a_row_is_given_not_only_the_first() -> None:
-    values = dict.fromkeys(UPR_INFO_COLUMNS, "") | {"To": "Atlantis", "From": "Narnia", "Response": "Maybe",
-                                                    "Session": "1", "Issue": " Torture ,, Justice "}
-    record, rejections = recommendation_of_row(UprRow(2, values), "r-1")
-    assert [r.column for r in rejections] == ["addressee_country", "recommending_country", "state_response"]
-    assert rejections[2].reason == "Response 'Maybe' is neither Accepted nor Noted"
-    assert (record["issued_on"], record["themes"]) == ("2008-04-07", ["Torture", "Justice"])
+    [record], [rejections] = _mapped({"To": "Atlantis", "From": "Narnia", "Response": "Maybe", "Session": "1",
+                                      "Issue": " Torture ,, Justice "})
+    assert [column for column, _ in rejections] == ["addressee_country", "recommending_country"]
+    assert (record["issued_on"], record["themes"], record["state_response"]) == (
+        "2008-04-07", ["Torture", "Justice"], "Maybe")  # the contract's state_response rule rejects it in ingest
 
 
 def test_an_empty_from_leaves_the_recommending_state_empty_without_rejecting_the_row() -> None:
-    values = dict.fromkeys(UPR_INFO_COLUMNS, "") | {"To": "Viet Nam", "Response": "Noted", "Session": "3",
-                                                    "Issue": "Torture", "From-Rgrp": "WEOG"}
-    record, rejections = recommendation_of_row(UprRow(2, values), "r-1")
+    [record], [rejections] = _mapped({"To": "Viet Nam", "Response": "Noted", "Session": "3", "Issue": "Torture",
+                                      "From-Rgrp": "WEOG"})
     assert rejections == []
     assert (record["addressee_country"], record["recommending_country"], record["recommending_group"],
-            record["state_response"], record["issued_on"]) == ("VNM", None, "WEOG", "noted", "2008-12-01")
+            record["state_response"], record["issued_on"], record["mechanism_id"], record["informed_by_cso"]) == (
+        "VNM", None, "WEOG", "noted", "2008-12-01", "UPR", "false")
+
+
+@pytest.mark.parametrize("written", ["Unknown", "&lt;Unknown&gt;", "<Unknown>"])
+def test_an_unknown_recommending_state_keeps_the_recommendation(written: str) -> None:
+    [record], [rejections] = _mapped({"To": "C&ocirc;te d&#39;Ivoire", "From": written, "From-Rgrp": written,
+                                      "Response": "Accepted", "Session": "3", "Text": "Protect &amp; promote"})
+    assert rejections == []
+    assert (record["addressee_country"], record["recommending_country"], record["recommending_group"],
+            record["text"]) == ("CIV", None, None, "Protect & promote")
 
 
 @pytest.mark.parametrize("response, state_response", [("Accepted", "supported"), (" noted ", "noted"), ("", "pending")])
 def test_an_empty_response_is_a_recommendation_still_awaiting_the_states_answer(response: str,
                                                                                 state_response: str) -> None:
-    values = dict.fromkeys(UPR_INFO_COLUMNS, "") | {"To": "Chile", "Response": response, "Session": "3"}
-    record, rejections = recommendation_of_row(UprRow(2, values), "r-1")
+    [record], [rejections] = _mapped({"To": "Chile", "Response": response, "Session": "3"})
     assert (rejections, record["state_response"]) == ([], state_response)
 
 
@@ -162,7 +180,8 @@ def test_every_row_is_loaded_or_quarantined_with_its_reason(imported_once: Path)
         (str(MAC_ROMAN), "recommendations", 10, 8, 2),
     ]
     assert quarantined == [
-        (str(CP1252), 4, ["Response 'Pending' is neither Accepted nor Noted"]),
+        (str(CP1252), 4, ["state_response 'Pending' is not one of supported, noted, pending, none "
+                          "(did you mean 'pending'?)"]),
         (str(CP1252), 5, ["UPR session 999 is not in Agora's session calendar (it knows sessions 1 to 50); "
                           "add its start date to warehouse/reference/upr_sessions.csv"]),
         (str(MAC_ROMAN), 8, ["To State name 'Atlantis' is not a known UN member or observer State"]),
@@ -258,7 +277,7 @@ def test_the_cli_imports_and_prints_the_summary(tmp_path: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert re.search(rf"^{re.escape(str(MAC_ROMAN))} +recommendations +10 +8 +2$", out, re.MULTILINE)
     assert main(["import", "upr-info", str(tmp_path / "missing.csv"), "--warehouse", str(warehouse)]) == 2
-    assert "missing.csv does not exist." in capsys.readouterr().err
+    assert "missing.csv not found: check the name and the folder." in capsys.readouterr().err
 
 
 # -- end to end: import, build, FOL-05 and FOL-06 per session ----------------------------
