@@ -1,7 +1,11 @@
 """`agora report`: one periodic accountability report per --period, from a kept run.
 
 Several periods write one report each into the --out folder, with an `index.html` listing them.
-The same warehouse, run and arguments give byte-identical HTML, PDF and XLSX files.
+The same warehouse, run and arguments give byte-identical HTML, PDF, DOCX and XLSX files.
+
+A period the run holds no value for is refused (a report saying "no data" is not a report); a
+period that is not over at the run's as-of date is reported, marked as such on the cover and in the
+summary, and refused with `strict`. Every period is checked before any file is written.
 """
 
 from __future__ import annotations
@@ -12,15 +16,15 @@ from pathlib import Path
 
 from foundation.errors import AgoraError
 from foundation.progress import progress
-from figures.static import start_renderer
 from metrics.disclosure import AUDIENCES
-from reports.content import build_report
+from reports.content import build_report, period_has_data
 from reports.html import index_html, report_html
+from reports.docx import docx_bytes
 from reports.iptt import iptt_bytes
 from foundation.vocabulary import Period
 from reports.source import read_report_source
 
-FORMATS = ("html", "pdf", "xlsx")
+FORMATS = ("html", "pdf", "docx", "xlsx")
 #: where several reports go when --out is not given
 DEFAULT_FOLDER = Path("agora-reports")
 
@@ -72,8 +76,20 @@ def pdf_bytes(html: str) -> bytes:
     )
 
 
+def refusal(source, period: Period, strict: bool) -> str | None:
+    """Why no report of `period` may be written from this run, or None."""
+    run = source.run
+    if not period_has_data(source.table, period):
+        return (f"Run {run.run_id} holds no indicator value for {period} (data as of {run.as_of}): "
+                f"no report was written; pick a period the data cover.")
+    if strict and period.is_partial(run.as_of):
+        return (f"{period} is not over (it ends on {period.end}, the data are as of {run.as_of}): "
+                f"--strict refuses a report on an unfinished period.")
+    return None
+
+
 def write_reports(warehouse: Path, periods: list[str], audience: str, fmt: str, out: Path | None,
-                  run_id: str | None, small_cell_threshold: int) -> list[Path]:
+                  run_id: str | None, small_cell_threshold: int, strict: bool = False) -> list[Path]:
     """Write one report per period (in the order given, repeats once) and return their paths."""
     if fmt not in FORMATS:
         raise ReportError(f"The report format must be one of {', '.join(FORMATS)}, not {fmt!r}.")
@@ -83,17 +99,21 @@ def write_reports(warehouse: Path, periods: list[str], audience: str, fmt: str, 
     if not parsed:
         raise ReportError("Name at least one --period (2025, 2026-Q2 or 2026-05).")
     paths, index = report_paths(parsed, audience, fmt, Path(out) if out is not None else None)
-    if fmt != "xlsx":
-        start_renderer()  # Chromium starts while the run is read
     source = read_report_source(Path(warehouse), run_id, audience, small_cell_threshold)
+    refused = [reason for period in parsed if (reason := refusal(source, period, strict))]
+    if refused:
+        raise ReportError(" ".join(refused))
     with progress(f"Writing {len(parsed)} {fmt} report(s)", total=len(parsed)) as bar:
         for period, path in zip(parsed, paths):
             bar.describe(f"Writing the {period} report")
             if fmt == "xlsx":
                 write_atomically(path, iptt_bytes(source, period))
+            elif fmt == "docx":
+                write_atomically(path, docx_bytes(build_report(source, period, fmt)))
+            elif fmt == "pdf":
+                write_atomically(path, pdf_bytes(report_html(build_report(source, period, fmt), embed_fonts=False)))
             else:
-                html = report_html(build_report(source, period, fmt))
-                write_atomically(path, html.encode("utf-8") if fmt == "html" else pdf_bytes(html))
+                write_atomically(path, report_html(build_report(source, period, fmt)).encode("utf-8"))
             bar.advance()
     if index is not None:
         entries = [(str(p), path.name) for p, path in zip(parsed, paths)]
