@@ -14,7 +14,7 @@ from figures.formatting import format_integer
 from metrics.xlsx import breakdown_words
 from reports.content import Report, reference_date_words
 from reports.methodology import numerator_words, population_words
-from reports.traced import period_label, traced, with_n
+from reports.traced import derived, period_label, traced, with_n
 
 #: DejaVu, as Debian's fonts-dejavu-core installs it
 FONT_FOLDER = Path("/usr/share/fonts/truetype/dejavu")
@@ -28,7 +28,7 @@ FONT_CHARACTERS = [*range(0x20, 0x7F), *range(0xA0, 0x180), *map(ord, "–—‘
 def environment() -> Environment:
     env = Environment(loader=PackageLoader("reports", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(traced=traced, with_n=with_n, period_label=period_label, integer=format_integer,
+    env.globals.update(traced=traced, with_n=with_n, derived=derived, period_label=period_label, integer=format_integer,
                        reference_date_words=reference_date_words, population_words=population_words,
                        numerator_words=numerator_words, breakdown_words=breakdown_words)
     return env
