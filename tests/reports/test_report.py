@@ -26,7 +26,7 @@ TRACE_KEYS = ("data-indicator", "data-grain", "data-period", "data-breakdown", "
 
 class TracedNumbers(HTMLParser):
     """Collects every traced element (attributes and text) and the text of the summary section,
-    with traced, derived and period spans taken out."""
+    with traced, derived, period and indicator-id spans taken out."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -39,7 +39,7 @@ class TracedNumbers(HTMLParser):
         attrs = dict(attrs)
         if tag == "section":
             self._section = attrs.get("id")
-        marked = "data-indicator" in attrs or attrs.get("class") in ("derived", "period")
+        marked = "data-indicator" in attrs or attrs.get("class") in ("derived", "period", "id")
         self._open.append((tag, attrs if marked else None))
         if "data-indicator" in attrs:
             self.traced.append((attrs, ""))
