@@ -40,13 +40,17 @@ def nice_step(span: float, ticks: int = 4) -> float:
     return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
 
 
-def axis(values: list[float]) -> tuple[float, float, float]:
-    """Low end, high end and tick step of a value axis holding `values` and zero."""
+def axis(values: list[float], ceiling: float | None = None) -> tuple[float, float, float]:
+    """Low end, high end and tick step of a value axis holding `values` and zero; no higher than
+    `ceiling` (100% for a share) when the values stay under it."""
     low, top = min([0.0, *values]), max([0.0, *values])
     if top == low:
         top = low + 1
     step = nice_step(top - low)
-    return math.floor(low / step) * step, math.ceil(top * 1.08 / step) * step, step
+    high = math.ceil(top * 1.08 / step) * step
+    if ceiling is not None and top <= ceiling:
+        high = min(high, ceiling)
+    return math.floor(low / step) * step, high, step
 
 
 def tick_label(value: float, unit: str, step: float) -> str:
@@ -90,7 +94,8 @@ def trend_chart(periods: list[str], rows: list[dict | None], unit: str, title: s
     baselines = [row["baseline"] if row else None for row in rows]
     partial = [bool(row and row.get("partial")) for row in rows]
     suppressed = [bool(row and row.get("suppressed")) for row in rows]
-    low, top, step = axis([v for v in values + targets + baselines if v is not None])
+    low, top, step = axis([v for v in values + targets + baselines if v is not None],
+                          1.0 if unit == "ratio" else None)
 
     legend = [(kind, words) for kind, words, present in (
         ("target", "target", any(t is not None for t in targets)),
