@@ -257,3 +257,16 @@ def test_breakdowns_read_in_words_and_trace_to_their_codes(reports):
     # every chart is drawn at one width and one type size, never scaled by the page
     assert set(re.findall(r'<svg [^>]*width="(\d+)"', html)) == {"330"}
     assert set(re.findall(r'<svg [^>]*font-size="(\d+)"', html)) == {"11"}
+
+
+def test_crossed_cells_stay_out_of_the_plain_breakdowns(reports):
+    html = reports["internal", "html"].read_text(encoding="utf-8")
+    assert "UPR|AG" not in html and "mechanism_id|region" not in html and ">407<" not in html
+
+
+def test_the_year_scorecard_has_no_repeated_column(handbuilt_warehouse, tmp_path):
+    [path] = write_reports(handbuilt_warehouse, ["2026"], "public", "html", tmp_path, None, 5)
+    html = path.read_text(encoding="utf-8")
+    scorecard = html[html.index('<section id="scorecard"'):html.index('<section id="area-1"')]
+    header = re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', scorecard[:scorecard.index("</thead>")])
+    assert header == ["Indicator", "2026", "2025", "Baseline", "Target", "% achieved", "Status"]
