@@ -4,7 +4,6 @@ checked and rows failing, as the loads kept them; no value of a record, only cou
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import duckdb
 import pytest
