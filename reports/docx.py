@@ -34,17 +34,6 @@ def plain(text) -> str:
     return Markup(text).striptags() if isinstance(text, Markup) else ("" if text is None else str(text))
 
 
-def value_with_n(row: dict | None, small_n: int) -> str:
-    if row is None:
-        return "no data"
-    text = shown_text(row, "value")
-    if row["unit"] != "count" and not row["suppressed"] and row["denominator"] is not None:
-        text += f" (n = {shown_text(row, 'denominator')})"
-        if row["denominator"] < small_n:
-            text += " small n"
-    return text
-
-
 def _table(document, header: list[str], rows: list[list[str]], numeric_from: int = 1) -> None:
     table = document.add_table(rows=1, cols=len(header))
     table.style = "Light List"

@@ -10,14 +10,13 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from figures.drawing import FONT_FOLDER
 from figures.formatting import format_integer
 from metrics.xlsx import breakdown_words
 from reports.content import Report, reference_date_words
 from reports.methodology import numerator_words, population_words
 from reports.traced import derived, period_label, traced, with_n
 
-#: DejaVu, as Debian's fonts-dejavu-core installs it
-FONT_FOLDER = Path("/usr/share/fonts/truetype/dejavu")
 FONT_FACES = {("normal", "normal"): "DejaVuSans.ttf", ("bold", "normal"): "DejaVuSans-Bold.ttf",
               ("normal", "italic"): "DejaVuSans-Oblique.ttf"}
 #: the characters the report writes: Latin-1 and the typographic marks it uses

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from reports.traced import derived, period_label, traced, with_n
+from reports.traced import cell_size_field, derived, period_label, traced, with_n
 
 #: changes the executive summary names
 CHANGES_IN_SUMMARY = 5
@@ -28,7 +28,9 @@ def usable(row: dict | None) -> bool:
 
 
 def cell_n(row: dict) -> float | None:
-    return row["value"] if row["unit"] == "count" else row["denominator"]
+    """How many records stand behind a total: a count is its own n."""
+    field = cell_size_field(row)
+    return row[field] if field else row["value"]
 
 
 def change_strength(row: dict, before: dict) -> float | None:
