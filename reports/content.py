@@ -121,6 +121,10 @@ class Report:
     def small_n(self) -> int:
         return SMALL_N
 
+    @property
+    def trend_periods(self) -> int:
+        return TREND_PERIODS
+
     def short(self, text: str) -> str:
         return text[:SHORT_ID]
 

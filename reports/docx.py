@@ -134,7 +134,7 @@ def _areas(document, report: Report) -> None:
                 _rows_table(document, b.rows, ind.unit, b.label[:1].upper() + b.label[1:], report.small_n)
         if area.without_data:
             listed = "; ".join(f"{ind.id} {ind.name}" for ind in area.without_data)
-            _note(document, f"No data in the last {len(report.period.trailing(8))} {grain}s: {listed}. "
+            _note(document, f"No data in the last {report.trend_periods} {grain}s: {listed}. "
                             f"The scorecard says why.")
 
 
