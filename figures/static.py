@@ -22,7 +22,7 @@ TREND_HEIGHT = 170
 LINE = FONT_SIZE + 2
 INK, MUTED, RULE = "#1b1f24", "#5a6270", "#d5dae1"
 VALUE_COLOUR = PALETTE[0]
-TARGET_COLOUR = "#D55E00"
+TARGET_COLOUR = PALETTE[5]
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -54,10 +54,10 @@ def axis(values: list[float], ceiling: float | None = None) -> tuple[float, floa
 
 
 def tick_label(value: float, unit: str, step: float) -> str:
-    if unit == "ratio":
-        return f"{value * 100:.{max(0, -math.floor(math.log10(step * 100)))}f}%"
-    decimals = max(0, -math.floor(math.log10(step))) if step < 1 else 0
-    return f"{value:,.{decimals}f}"
+    """A tick's number with as many decimals as its step needs (a step of 2.5% writes 7.5%)."""
+    scale, suffix = (100, "%") if unit == "ratio" else (1, "")
+    decimals = next(d for d in range(6) if abs(round(step * scale, d) - step * scale) < 1e-9)
+    return f"{value * scale:,.{decimals}f}{suffix}"
 
 
 def period_lines(periods: list[str]) -> list[tuple[str, str]]:
@@ -208,7 +208,7 @@ def breakdown_chart(bars: list[tuple[str, dict]], unit: str, title: str) -> Draw
         if value is None:
             drawing.add(Text(zero + 4, middle + 4, text, MUTED, italic=True))
             continue
-        end = zero + (value - 0) * scale
+        end = zero + value * scale
         drawing.add(Rect(min(zero, end), middle - 6, abs(end - zero), 12, VALUE_COLOUR),
                     Text(max(zero, end) + 4, middle + 4, text, INK))
     return drawing

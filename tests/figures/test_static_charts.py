@@ -8,7 +8,7 @@ import re
 from PIL import Image
 
 from figures.drawing import FONT_SIZE, text_width, wrapped
-from figures.static import CHART_WIDTH, TREND_HEIGHT, axis, breakdown_chart, trend_chart
+from figures.static import CHART_WIDTH, TREND_HEIGHT, axis, breakdown_chart, tick_label, trend_chart
 
 PERIODS = ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
 
@@ -85,3 +85,9 @@ def test_the_same_rows_give_the_same_bytes_in_svg_and_png():
     image = Image.open(io.BytesIO(first.png(scale=2)))
     assert image.size == (2 * CHART_WIDTH, 2 * TREND_HEIGHT)
     assert f'font-size="{FONT_SIZE}"' in first.svg("k")
+
+
+def test_tick_labels_have_the_decimals_their_step_needs():
+    assert [tick_label(v, "ratio", 0.025) for v in (0.0, 0.025, 0.075)] == ["0.0%", "2.5%", "7.5%"]
+    assert tick_label(0.5, "ratio", 0.25) == "50%"
+    assert tick_label(1500.0, "count", 500.0) == "1,500"
