@@ -198,7 +198,11 @@ def no_data_reason(indicator, period: Period, as_of) -> str:
 
 def status_words(row: dict) -> str:
     # A suppressed value's status would tell on which side of the target it lies.
-    return "Suppressed" if row["suppressed"] else STATUS_WORDS.get(row["status"], row["status"])
+    if row["suppressed"]:
+        return "Suppressed"
+    words = STATUS_WORDS.get(row["status"], row["status"])
+    # A target not met in a period that is not over may still be met by its end.
+    return f"{words} so far" if row["status"] == "not_met" and row["partial"] else words
 
 
 def score_row(indicator, rows: PeriodRows, period: Period, as_of) -> ScoreRow:

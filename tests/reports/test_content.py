@@ -9,7 +9,7 @@ import pytest
 
 from foundation.vocabulary import Period
 from metrics.catalogue import Filter, load_catalogue
-from reports.content import no_data_reason
+from reports.content import no_data_reason, status_words
 from reports.methodology import filter_words, numerator_words, population_words
 from reports.narrative import change_phrase, change_strength, largest_changes, target_crossings
 
@@ -111,3 +111,10 @@ def test_no_shipped_indicator_is_described_in_code():
                 assert "_" not in text and " = " not in text, (ind.id, text)
     assert population_words(CATALOGUE["PAR-02"]) == "Participations (one organisation at one engagement) that registered."
     assert numerator_words(CATALOGUE["PAR-02"]) == "Those that attended, as a share of all of them."
+
+
+def test_a_target_missed_in_an_unfinished_period_is_missed_so_far():
+    assert status_words(cell("PAR-01", "2026", 10.0, status="not_met", partial=True)) == "Not met so far"
+    assert status_words(cell("PAR-01", "2025", 10.0, status="not_met")) == "Not met"
+    assert status_words(cell("PAR-01", "2026", 10.0, status="met", partial=True)) == "Met"
+    assert status_words(cell("PAR-01", "2026", None, status="met", suppressed=True)) == "Suppressed"
