@@ -23,7 +23,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from metrics.export import about_lines
 from metrics.xlsx import Styles, direction, neutralise, reference_rows, write_about_sheet, write_reference_sheet
-from reports.content import STATUS_WORDS
+from reports.content import status_words
 from foundation.vocabulary import Period
 from reports.source import ReportSource
 
@@ -122,11 +122,7 @@ def iptt_bytes(source: ReportSource, period: Period) -> bytes:
                                            cell["baseline"], ind.lower_is_better)
                 sheet.write_formula(r, col + 2, formula, per_cent, cell["achieved"])
         now = totals.get((ind.id, str(period)))
-        if now is None:
-            status = "no data"
-        else:
-            status = "suppressed" if now["suppressed"] else STATUS_WORDS.get(now["status"], now["status"])
-        sheet.write_string(r, len(headers) - 1, status)
+        sheet.write_string(r, len(headers) - 1, "no data" if now is None else status_words(now))
     sheet.freeze_panes(FIRST_DATA_ROW, 2)
     set_up_printing(sheet, header_row, f"Indicator Performance Tracking Table {period.year}, to {period}")
 
