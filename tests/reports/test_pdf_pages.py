@@ -86,6 +86,21 @@ def test_every_line_stays_inside_the_text_area_and_is_at_least_8_pt(pages):
                 assert box.position_x + box.width <= right + 0.5, number
 
 
+def test_no_two_things_on_a_page_overlap(pages):
+    _, laid_out = pages
+    for number, page in enumerate(laid_out, start=1):
+        placed = sorted(((b.position_x, b.position_y, b.position_x + b.width, b.position_y + b.height,
+                          getattr(b, "text", "chart")) for b in content_boxes(page)
+                         if isinstance(b, (boxes.TextBox, boxes.ReplacedBox)) and b.width > 0 and b.height > 0),
+                        key=lambda box: box[1])
+        for i, (x0, y0, x1, y1, what) in enumerate(placed):
+            for ox0, oy0, ox1, oy1, other in placed[i + 1:]:
+                if oy0 >= y1 - 1:
+                    break  # sorted by top: nothing further down reaches this box
+                # 1 px of slack: neighbouring lines of text touch
+                assert not (ox0 < x1 - 1 and x0 < ox1 - 1 and oy0 < y1 - 1 and y0 < oy1 - 1), (number, what, other)
+
+
 def test_no_word_is_broken_and_nothing_asks_to_point(pages):
     html, laid_out = pages
     source_words = set(re.findall(r"\w+", unescape(re.sub(r"<[^>]+>", " ", html)).lower()))
@@ -116,7 +131,7 @@ def test_the_page_images_have_no_half_empty_page(pdf_file, tmp_path):
     images = sorted(tmp_path.glob("page-*.png"))
     assert len(images) > 3
     for path in images[1:-1]:
-        image = Image.open(path)
+        image = Image.open(path).convert("L")
         width, height = image.size
         # the footer ("Page n of m") sits in the bottom margin: look above it
         body = image.crop((0, 0, width, int(height * 0.93))).point(lambda v: 255 if v > 240 else 0)

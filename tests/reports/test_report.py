@@ -211,7 +211,9 @@ def test_the_pdf_holds_the_period_the_headline_numbers_and_its_pages(reports):
     assert "A4" in info and re.search(r"Tagged:\s+yes", info)
     assert re.search(r"CreationDate:\s+Tue Jun 30 00:00:00 2026", info)  # the run's as-of, not the clock
     cover = pdf_text(path, 1)
-    assert "2026-Q2" in cover and RUN_ID in cover and "Page 1 of" in cover
+    # the cover names the run by a short id; the annex gives it whole
+    assert "2026-Q2" in cover and RUN_ID[:12] in cover and RUN_ID not in cover and "Page 1 of" in cover
+    assert RUN_ID in pdf_text(path, pages) and "data-hash-1" in pdf_text(path, pages)
     starts = {}
     for page in range(1, pages + 1):
         text = pdf_text(path, page)
