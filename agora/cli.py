@@ -1,4 +1,8 @@
-"""`agora`: a thin CLI. Each command parses its flags, calls one method of `Agora`, prints."""
+"""Agora keeps the records of how UN human-rights mechanisms (special procedures, treaty bodies, the UPR)
+engage civil society organisations, computes participation, inclusivity and follow-through indicators
+from them, and shows them on a dashboard, in exports and in periodic accountability reports."""
+
+# A thin CLI: each command parses its flags, calls one method of `Agora`, prints.
 
 from __future__ import annotations
 
@@ -165,7 +169,7 @@ def cmd_indicators_check(agora: Agora, args) -> int:
 
 def cmd_report(agora: Agora, args) -> int:
     for path in agora.report(args.period, audience=args.audience, fmt=args.format, out=args.out,
-                             run_id=args.run):
+                             run_id=args.run, strict=args.strict):
         print(f"Wrote {path}")
     return 0
 
@@ -236,7 +240,8 @@ def cmd_demo(agora: Agora, args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="agora", description=__doc__)
+    parser = argparse.ArgumentParser(prog="agora", description=__doc__,
+                                     epilog="Start with `agora demo`; `agora COMMAND --help` tells more.")
     parser.add_argument("--warehouse", type=Path, default=None,
                         help="the DuckDB warehouse file (default: $AGORA_WAREHOUSE, else ./agora.duckdb)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -333,11 +338,21 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=cmd_indicators_check)
 
     p = command("report", cmd_report, "Write periodic accountability reports from a kept run.")
-    p.add_argument("--period", action="append", required=True, help="2025, 2026-Q2 or 2026-05; repeatable")
-    p.add_argument("--audience", choices=["internal", "public"], default="public")
-    p.add_argument("--format", choices=["html", "pdf", "xlsx"], default="html")
-    p.add_argument("--out", type=Path)
-    p.add_argument("--run")
+    p.add_argument("--period", action="append", required=True,
+                   help="2025, 2026-Q2 or 2026-05; repeat for a series (required, no default). A period the "
+                        "run holds no value for is refused; one that is not over is reported and marked")
+    p.add_argument("--audience", choices=["internal", "public"], default="public",
+                   help="public suppresses small cells and names no organisation (default: public)")
+    p.add_argument("--format", choices=["html", "pdf", "docx", "xlsx"], default="html",
+                   help="html (self-contained), pdf (A4), docx (editable in Word) or xlsx (the IPTT) "
+                        "(default: html)")
+    p.add_argument("--out", type=Path,
+                   help="a file for one period, a folder for several (default: agora-report-PERIOD-AUDIENCE.FORMAT "
+                        "here, or the folder agora-reports/ for several)")
+    p.add_argument("--run", help="the run id to report on (default: the latest run)")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse a period that is not over at the run's as-of date (default: off, such a "
+                        "report is marked as unfinished)")
 
     p = command("serve", cmd_serve, "Serve the dashboard (binds 127.0.0.1 unless told otherwise).")
     p.add_argument("--host", help="the address to bind (default: $AGORA_HOST, else 127.0.0.1); with --auth none "

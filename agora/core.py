@@ -114,12 +114,12 @@ class Agora:
 
     # -- reports and dashboards ------------------------------------------------------------
     def report(self, periods: list[str], audience: str, fmt: str, out: Path | None,
-               run_id: str | None = None) -> list[Path]:
+               run_id: str | None = None, strict: bool = False) -> list[Path]:
         from reports.build import write_reports
 
         paths = write_reports(
             self.settings.warehouse, periods=periods, audience=audience, fmt=fmt, out=out,
-            run_id=run_id, small_cell_threshold=self.settings.small_cell_threshold,
+            run_id=run_id, small_cell_threshold=self.settings.small_cell_threshold, strict=strict,
         )
         self._audit("report", audience=audience, indicator="all", period=",".join(periods), fmt=fmt,
                     detail=", ".join(str(p) for p in paths))

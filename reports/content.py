@@ -1,5 +1,6 @@
-"""What one periodic report says, as data the templates lay out: cover, summary, scorecard, area
-sections, data quality and methodology. Numbers are traced cells (see `reports.traced`)."""
+"""What one periodic report says, as data the templates lay out: cover, executive summary (caveats,
+largest changes, targets), scorecard, one section per catalogue area, data quality, methodology and
+an annex. Numbers are traced cells (see `reports.traced`); charts are `figures.static` drawings."""
 
 from __future__ import annotations
 
@@ -10,33 +11,33 @@ from datetime import timedelta
 import polars as pl
 from markupsafe import Markup
 
-from figures.charts import breakdown_figure, trend_figure
 from figures.labels import reading_order, value_label
+from figures.static import breakdown_chart, trend_chart
+from foundation.vocabulary import Period
 from metrics.disclosure import suppression_rule
-from metrics.xlsx import BREAKDOWN_WORDS, REFERENCE_DATE_WORDS, breakdown_words, direction
-from reports.narrative import area_sentences
-from foundation.vocabulary import AREAS, Period
+from metrics.xlsx import BREAKDOWN_WORDS, breakdown_words, direction
+from reports.narrative import Change, largest_changes, target_crossings, usable
 from reports.source import ReportSource
-from reports.traced import traced
+from reports.traced import derived, period_label, traced, with_n
 from warehouse.contract import LOAD_ORDER
 
 #: periods a trend chart spans, ending with the report's period
 TREND_PERIODS = 8
 #: the breakdowns each indicator section tabulates for the period
 CHARTED_BREAKDOWNS = ("region", "org_type", "mechanism_kind")
-#: pixels a breakdown chart is drawn at: it shares the width with its table, and drawn as wide as a
-#: trend its text would shrink to unreadable when scaled into that column
-BREAKDOWN_CHART_WIDTH = 500
+#: a total resting on fewer records than this is flagged "small n" and kept out of the largest changes
+SMALL_N = 30
+#: characters of a hash or run id on the cover; the annex gives them whole
+SHORT_ID = 12
 STATUS_WORDS = {"met": "Met", "not_met": "Not met", "no_target": "No target"}
 #: how a catalogue population names a window before the as-of date
 _WINDOW = re.compile(r"(?:build date minus (\d+) days|at least (\d+) days before the build date)")
 
 
-
 @dataclass
 class Breakdown:
     label: str
-    #: only the lead indicator of an area has its breakdowns charted, to keep the report readable
+    #: only the lead indicator of an area has its breakdowns charted, to keep the report short
     chart_key: str | None
     #: (breakdown value in words, row)
     rows: list[tuple[str, dict]]
@@ -47,7 +48,7 @@ class IndicatorSection:
     indicator: object
     direction: str
     breakdown_text: str
-    trend_chart_key: str | None
+    trend_chart_key: str
     #: (period, row or None), oldest first
     trend: list[tuple[str, dict | None]]
     breakdowns: list[Breakdown]
@@ -56,14 +57,24 @@ class IndicatorSection:
 @dataclass
 class ScoreRow:
     indicator: object
-    direction: str
     value: Markup | None
     previous: Markup | None
     year_earlier: Markup | None
     baseline: Markup | None
     target: Markup | None
+    achieved: Markup | None
     status: str
     no_data: str | None
+
+
+@dataclass
+class Area:
+    name: str
+    scorecard: list[ScoreRow]
+    #: indicators with a value in at least one period of the trend
+    sections: list[IndicatorSection]
+    #: indicators with none, listed in one line rather than an empty section each
+    without_data: list
 
 
 @dataclass
@@ -71,10 +82,15 @@ class Report:
     period: Period
     source: ReportSource
     fmt: str
-    summary: dict[str, list[Markup]]
-    scorecard: dict[str, list[ScoreRow]]
-    sections: dict[str, list[IndicatorSection]]
-    #: chart key -> plotly figure, drawn later in one batch
+    #: the period is not over at the run's as-of date (spec v2 `partial`)
+    partial: bool
+    caveats: list[Markup]
+    changes: list[Change]
+    crossings: list[Markup]
+    #: score rows of the indicators with a target for the period, not met first
+    targets: list[ScoreRow]
+    areas: list[Area]
+    #: chart key -> `figures.drawing.Drawing`
     figures: dict = field(default_factory=dict)
 
     @property
@@ -88,6 +104,11 @@ class Report:
         return f"{self.subject}, {self.period}"
 
     @property
+    def shows_year_earlier(self) -> bool:
+        """A year's previous period is the year before: the scorecard then has no second column for it."""
+        return self.period.previous != self.period.year_earlier
+
+    @property
     def reproduce_command(self) -> str:
         return (f"agora report --period {self.period} --audience {self.audience} "
                 f"--format {self.fmt} --run {self.source.run.run_id}")
@@ -95,6 +116,17 @@ class Report:
     @property
     def suppression_rule(self) -> str:
         return suppression_rule(self.source.threshold)
+
+    @property
+    def small_n(self) -> int:
+        return SMALL_N
+
+    @property
+    def trend_periods(self) -> int:
+        return TREND_PERIODS
+
+    def short(self, text: str) -> str:
+        return text[:SHORT_ID]
 
     def loads_in_period(self) -> pl.DataFrame:
         return self._finished_in_period(self.source.loads)
@@ -141,6 +173,12 @@ class PeriodRows:
         return self._cells.get((indicator_id, str(period), dimension), [])
 
 
+def period_has_data(table: pl.DataFrame, period: Period) -> bool:
+    """Whether the run holds any total for the period (an empty period gets no report)."""
+    return table.filter((pl.col("grain") == period.grain) & (pl.col("period") == str(period))
+                        & (pl.col("breakdown") == "total")).height > 0
+
+
 def no_data_reason(indicator, period: Period, as_of) -> str:
     """Why an indicator has no total row for the period, from the run's as-of and the catalogue."""
     if period.start > as_of:
@@ -155,36 +193,42 @@ def no_data_reason(indicator, period: Period, as_of) -> str:
         if period.end > cutoff:
             return (f"It counts only records on or before {cutoff}, {days} days before the as-of date "
                     f"{as_of}; this period ends after that and none of its records qualify yet.")
-    return "No record of its population falls in this period (see the methodology annex)."
+    return "No record of its population falls in this period (see the methodology)."
+
+
+def status_words(row: dict) -> str:
+    # A suppressed value's status would tell on which side of the target it lies.
+    if row["suppressed"]:
+        return "Suppressed"
+    words = STATUS_WORDS.get(row["status"], row["status"])
+    # A target not met in a period that is not over may still be met by its end.
+    return f"{words} so far" if row["status"] == "not_met" and row["partial"] else words
 
 
 def score_row(indicator, rows: PeriodRows, period: Period, as_of) -> ScoreRow:
     now = rows.total(indicator.id, period)
     before = rows.total(indicator.id, period.previous)
     year_ago = rows.total(indicator.id, period.year_earlier)
+    earlier = (before and with_n(before, SMALL_N), year_ago and with_n(year_ago, SMALL_N))
     if now is None:
-        return ScoreRow(indicator, direction(indicator.polarity), None, before and traced(before),
-                        year_ago and traced(year_ago), None, None, "", no_data_reason(indicator, period, as_of))
-    # A suppressed value's status would tell on which side of the target it lies.
-    status = "Suppressed" if now["suppressed"] else STATUS_WORDS.get(now["status"], now["status"])
+        return ScoreRow(indicator, None, *earlier, None, None, None, "", no_data_reason(indicator, period, as_of))
     return ScoreRow(
-        indicator, direction(indicator.polarity), traced(now), before and traced(before),
-        year_ago and traced(year_ago),
+        indicator, with_n(now, SMALL_N), *earlier,
         traced(now, "baseline") if now["baseline"] is not None else None,
         traced(now, "target") if now["target"] is not None else None,
-        status, None,
+        traced(now, "achieved") if now["achieved"] is not None else None,
+        status_words(now), None,
     )
 
 
 def indicator_section(indicator, rows: PeriodRows, period: Period, figures: dict,
-                      chart_breakdowns: bool) -> IndicatorSection:
+                      chart_breakdowns: bool) -> IndicatorSection | None:
     trend = [(str(p), rows.total(indicator.id, p)) for p in period.trailing(TREND_PERIODS)]
-    present = [row for _, row in trend if row is not None]
-    trend_key = None
-    if present:
-        trend_key = f"{indicator.id}-trend"
-        figures[trend_key] = trend_figure(
-            pl.DataFrame(present), f"{indicator.name}, last {TREND_PERIODS} {period.grain}s", indicator.unit)
+    if not any(row for _, row in trend):
+        return None
+    trend_key = f"{indicator.id}-trend"
+    figures[trend_key] = trend_chart([p for p, _ in trend], [row for _, row in trend], indicator.unit,
+                                     f"{indicator.name}, last {TREND_PERIODS} {period.grain}s")
     breakdowns = []
     for dimension in CHARTED_BREAKDOWNS:
         if dimension not in indicator.breakdowns:
@@ -194,32 +238,90 @@ def indicator_section(indicator, rows: PeriodRows, period: Period, figures: dict
         if not cells:
             continue
         label = BREAKDOWN_WORDS[dimension]
+        named = [(value_label(dimension, row["breakdown_value"]), row) for row in cells]
         key = None
         if chart_breakdowns:
             key = f"{indicator.id}-{dimension}"
-            figures[key] = breakdown_figure(pl.DataFrame(cells), f"{indicator.name} by {label}, {period}",
-                                            indicator.unit, width=BREAKDOWN_CHART_WIDTH)
-        breakdowns.append(Breakdown(label, key,
-                                    [(value_label(dimension, row["breakdown_value"]), row) for row in cells]))
+            figures[key] = breakdown_chart(named, indicator.unit, f"{indicator.name} by {label}, {period}")
+        breakdowns.append(Breakdown(label, key, named))
     return IndicatorSection(indicator, direction(indicator.polarity), breakdown_words(indicator.breakdowns),
                             trend_key, trend, breakdowns)
+
+
+def caveats(source: ReportSource, period: Period, partial: bool, current: dict, indicators) -> list[Markup]:
+    """What a reader must know before trusting the numbers, each count marked as worked out here."""
+    as_of = source.run.as_of
+    said = []
+    if partial:
+        said.append(Markup(
+            "<strong>This period is not over.</strong> It runs to {} and the data are as of {}: its counts "
+            "cover only part of it and will grow, and its shares and averages may still move. Counts are "
+            "therefore not compared with earlier periods in this summary.").format(
+            period_label(str(period.end)), period_label(str(as_of))))
+    missing = [ind for ind in indicators if ind.id not in current]
+    if missing:
+        said.append(Markup("{} of the {} indicators have no value for {} (the scorecard says why).").format(
+            derived(str(len(missing))), derived(str(len(indicators))), period_label(str(period))))
+    small = [ind.id for ind in indicators if usable(current.get(ind.id)) and current[ind.id]["unit"] != "count"
+             and (current[ind.id]["denominator"] or 0) < SMALL_N]
+    if small:
+        said.append(Markup("{} totals rest on fewer than {} records and are flagged <em>small n</em>: {}. "
+                           "Read them as indications, not as measurements.").format(
+            derived(str(len(small))), derived(str(SMALL_N)), ", ".join(small)))
+    cells = source.table.filter((pl.col("grain") == period.grain) & (pl.col("period") == str(period)))
+    withheld = int(cells["suppressed"].sum())
+    if withheld:
+        said.append(Markup("In this public edition {} of the period's {} cells rest on fewer than {} records "
+                           "and are suppressed.").format(
+            derived(f"{withheld:,}"), derived(f"{cells.height:,}"), derived(str(source.threshold))))
+    quarantined = int(source.loads["rows_quarantined"].sum() or 0)
+    if quarantined:
+        said.append(Markup("{} rows of the files loaded were quarantined for breaking a rule and are not "
+                           "counted (see Data quality).").format(derived(f"{quarantined:,}")))
+    return said
 
 
 def build_report(source: ReportSource, period: Period, fmt: str) -> Report:
     rows = PeriodRows(source.table, period)
     as_of = source.run.as_of
+    partial = period.is_partial(as_of)
+    indicators = source.indicators
+    current = {ind.id: row for ind in indicators if (row := rows.total(ind.id, period))}
+    previous = {ind.id: row for ind in indicators if (row := rows.total(ind.id, period.previous))}
     figures: dict = {}
-    summary, scorecard, sections = {}, {}, {}
-    for area in AREAS:
-        indicators = [ind for ind in source.indicators if ind.area == area]
-        current = {ind.id: row for ind in indicators if (row := rows.total(ind.id, period))}
-        previous = {ind.id: row for ind in indicators if (row := rows.total(ind.id, period.previous))}
-        summary[area] = area_sentences(indicators, current, previous, str(period), str(period.previous))
-        scorecard[area] = [score_row(ind, rows, period, as_of) for ind in indicators]
-        lead = next((ind.id for ind in indicators if ind.id in current), None)
-        sections[area] = [indicator_section(ind, rows, period, figures, ind.id == lead) for ind in indicators]
-    return Report(period, source, fmt, summary, scorecard, sections, figures)
+    areas = []
+    for area, members in source.catalogue.areas.items():
+        if not members:
+            continue
+        lead = next((ind.id for ind in members if ind.id in current), None)
+        sections = [indicator_section(ind, rows, period, figures, ind.id == lead) for ind in members]
+        areas.append(Area(area, [score_row(ind, rows, period, as_of) for ind in members],
+                          [s for s in sections if s], [ind for ind, s in zip(members, sections) if s is None]))
+    scored = [s for area in areas for s in area.scorecard]
+    targets = sorted((s for s in scored if s.target is not None and s.no_data is None),
+                     key=lambda s: s.status == "Met")
+    return Report(
+        period, source, fmt, partial, caveats(source, period, partial, current, indicators),
+        largest_changes(indicators, current, previous, str(period), str(period.previous), SMALL_N,
+                        counts_comparable=not partial),
+        target_crossings(indicators, current, previous, str(period), str(period.previous), SMALL_N),
+        targets, areas, figures,
+    )
+
+
+#: the catalogue's reference-date columns, as a reader says them
+REFERENCE_DATE_WORDS = {
+    "contact_date": "the date of the contact: the engagement's start for an attendance, the date received for a submission",
+    "start_date": "the engagement's start date",
+    "end_date": "the engagement's end date",
+    "received_on": "the date the submission was received",
+    "issued_on": "the date the recommendation was issued",
+    "due_on": "the recommendation's follow-up deadline",
+    "submitted_on": "the date the response was submitted",
+}
 
 
 def reference_date_words(indicator) -> str:
-    return REFERENCE_DATE_WORDS.get(indicator.reference_date, indicator.reference_date.replace("_", " "))
+    words = REFERENCE_DATE_WORDS.get(indicator.reference_date, indicator.reference_date.replace("_", " "))
+    return words[:1].upper() + words[1:] + "."
+

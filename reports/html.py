@@ -10,13 +10,13 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from figures.drawing import FONT_FOLDER
 from figures.formatting import format_integer
-from figures.static import figure_svgs
+from metrics.xlsx import breakdown_words
 from reports.content import Report, reference_date_words
-from reports.traced import period_label, traced
+from reports.methodology import numerator_words, population_words
+from reports.traced import derived, period_label, traced, with_n
 
-#: DejaVu, as Debian's fonts-dejavu-core installs it
-FONT_FOLDER = Path("/usr/share/fonts/truetype/dejavu")
 FONT_FACES = {("normal", "normal"): "DejaVuSans.ttf", ("bold", "normal"): "DejaVuSans-Bold.ttf",
               ("normal", "italic"): "DejaVuSans-Oblique.ttf"}
 #: the characters the report writes: Latin-1 and the typographic marks it uses
@@ -27,8 +27,9 @@ FONT_CHARACTERS = [*range(0x20, 0x7F), *range(0xA0, 0x180), *map(ord, "–—‘
 def environment() -> Environment:
     env = Environment(loader=PackageLoader("reports", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(traced=traced, period_label=period_label, integer=format_integer,
-                       reference_date_words=reference_date_words)
+    env.globals.update(traced=traced, with_n=with_n, derived=derived, period_label=period_label, integer=format_integer,
+                       reference_date_words=reference_date_words, population_words=population_words,
+                       numerator_words=numerator_words, breakdown_words=breakdown_words)
     return env
 
 
@@ -70,12 +71,13 @@ def stylesheet() -> Markup:
     return Markup(text)
 
 
-def report_html(report: Report) -> str:
-    """The whole report; its charts are drawn here, in one browser session."""
-    charts = {key: Markup(svg) for key, svg in figure_svgs(report.figures).items()}
+def report_html(report: Report, embed_fonts: bool = True) -> str:
+    """The whole report. The HTML file carries its fonts; the HTML handed to WeasyPrint need not, as
+    WeasyPrint finds the same DejaVu on the system and embeds only the glyphs it sets."""
+    charts = {key: Markup(drawing.svg(key)) for key, drawing in report.figures.items()}
     return environment().get_template("report.html").render(
         report=report, run=report.source.run, source=report.source, charts=charts,
-        fonts=font_faces_css(), css=stylesheet(),
+        fonts=font_faces_css() if embed_fonts else Markup(""), css=stylesheet(),
     )
 
 

@@ -1,12 +1,15 @@
 """The XLSX Indicator Performance Tracking Table (IPTT) of the year that contains a period.
 
 One row per catalogue indicator: id, name, unit, direction, baseline, then target, actual and per
-cent of target achieved for each quarter up to the period and for the year, and the period's
-status; then the "Indicator reference" and "About" sheets the export writes too.
+cent achieved for each quarter up to the period and for the year, and the period's status; then
+the "Indicator reference" and "About" sheets the export writes too.
 
-Per cent achieved is actual / target where higher is better and target / actual where lower is
-better (so 100% or more means the target is met either way). It is a formula over the row's own
-cells, with its value cached, so an evaluator can see and re-check the working.
+Per cent achieved is the run's (spec v2, `metrics.achievement`): (actual - baseline) / (target -
+baseline) with a baseline; without one, actual / target where higher is better and target / actual
+where lower is better (1 when the actual is 0). It is written as a formula over the row's own cells
+(the period's baseline as a number in it), its value cached, so an evaluator can re-check the working.
+The sheet prints on A4 landscape, fitted to the page width, with its header rows and indicator
+columns repeated on every page.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from metrics.export import about_lines
 from metrics.xlsx import Styles, direction, neutralise, reference_rows, write_about_sheet, write_reference_sheet
-from reports.content import STATUS_WORDS
+from reports.content import status_words
 from foundation.vocabulary import Period
 from reports.source import ReportSource
 
@@ -28,12 +31,25 @@ FIRST_DATA_ROW = 4
 LEADING_COLUMNS = (("Indicator", 9), ("Name", 36), ("Unit", 8), ("Direction", 16), ("Baseline", 10))
 
 
-def per_cent_achieved(actual: float | None, target: float | None, lower_is_better: bool) -> float | None:
-    """How much of its target an actual reached, 1.0 meaning exactly met; None when it cannot say."""
-    if actual is None or target is None:
-        return None
-    numerator, denominator = (target, actual) if lower_is_better else (actual, target)
-    return None if denominator == 0 else numerator / denominator
+def achieved_formula(target_ref: str, actual_ref: str, baseline: float | None, lower_is_better: bool) -> str:
+    """The spec's per cent achieved over a row's cells (see the module's note)."""
+    if baseline is not None:
+        return f"=({actual_ref}-{baseline!r})/({target_ref}-{baseline!r})"
+    if lower_is_better:
+        return f"=IF({actual_ref}=0,1,{target_ref}/{actual_ref})"
+    return f"={actual_ref}/{target_ref}"
+
+
+def set_up_printing(sheet, header_row: int, title: str) -> None:
+    """A4 landscape, as wide as the page, header rows and indicator columns on every page."""
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0, header_row)
+    sheet.repeat_columns(0, 1)
+    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    sheet.set_header(f"&L&8{neutralise(title)}")
+    sheet.set_footer("&R&8Page &P of &N")
 
 
 def iptt_columns(period: Period) -> list[Period]:
@@ -66,7 +82,8 @@ def iptt_bytes(source: ReportSource, period: Period) -> bytes:
     sheet.write_string(0, 0, f"Indicator Performance Tracking Table {period.year}, to {period}", title)
     sheet.write_string(1, 0, neutralise(
         f"Run {source.run.run_id}, data as of {source.run.as_of}, {source.audience} edition. Per cent achieved: "
-        f"actual / target (higher is better) or target / actual (lower is better); 100% or more meets the target."),
+        f"(actual - baseline) / (target - baseline); without a baseline actual / target (higher is better) or "
+        f"target / actual (lower is better); 100% or more meets the target."),
         note)
 
     headers = [*LEADING_COLUMNS]
@@ -100,18 +117,14 @@ def iptt_bytes(source: ReportSource, period: Period) -> bytes:
                 continue
             if cell["value"] is not None:
                 sheet.write_number(r, col + 1, cell["value"], unit_format)
-            achieved = per_cent_achieved(cell["value"], cell["target"], ind.lower_is_better)
-            if achieved is not None:
-                target_ref, actual_ref = xl_rowcol_to_cell(r, col), xl_rowcol_to_cell(r, col + 1)
-                formula = (f"={target_ref}/{actual_ref}" if ind.lower_is_better else f"={actual_ref}/{target_ref}")
-                sheet.write_formula(r, col + 2, formula, per_cent, achieved)
+            if cell["achieved"] is not None:
+                formula = achieved_formula(xl_rowcol_to_cell(r, col), xl_rowcol_to_cell(r, col + 1),
+                                           cell["baseline"], ind.lower_is_better)
+                sheet.write_formula(r, col + 2, formula, per_cent, cell["achieved"])
         now = totals.get((ind.id, str(period)))
-        if now is None:
-            status = "no data"
-        else:
-            status = "suppressed" if now["suppressed"] else STATUS_WORDS.get(now["status"], now["status"])
-        sheet.write_string(r, len(headers) - 1, status)
+        sheet.write_string(r, len(headers) - 1, "no data" if now is None else status_words(now))
     sheet.freeze_panes(FIRST_DATA_ROW, 2)
+    set_up_printing(sheet, header_row, f"Indicator Performance Tracking Table {period.year}, to {period}")
 
     write_reference_sheet(book, styles, reference_rows([ind.id for ind in source.indicators]))
     about = about_lines(source.run, source.audience, source.threshold, {"period": str(period)})

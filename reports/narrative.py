@@ -1,18 +1,56 @@
-"""The summary's sentences, from fixed templates: every number in them is a traced cell of the
-indicator table, or a change worked out from two such cells and marked as derived."""
+"""The executive summary's sentences: the largest changes and the targets crossed, picked from the
+numbers. Every number in them is a traced cell of the indicator table, or a change worked out from
+two such cells and marked as derived.
+
+Which changes are "largest" is presentation, not an indicator: two periods' totals are compared by
+how far apart they are for the number of records behind them, so 40% to 60% of 5 records does not
+outrank 40% to 44% of 5,000. For a ratio that is the two-proportion z statistic; for a count, the
+difference over the square root of the two counts (Poisson); for a mean, median or index, whose
+spread the table does not hold, the relative change times the square root of half the smaller n.
+Only cells with n of at least the small-n setting on both sides compete.
+"""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 from markupsafe import Markup
 
-from reports.traced import derived, period_label, traced
+from reports.traced import cell_size_field, derived, period_label, traced, with_n
 
-#: sentences per area in the summary; the scorecard lists every indicator
-SENTENCES_PER_AREA = 4
+#: changes the executive summary names
+CHANGES_IN_SUMMARY = 5
 
 
 def usable(row: dict | None) -> bool:
     return row is not None and not row["suppressed"] and row["value"] is not None
+
+
+def cell_n(row: dict) -> float | None:
+    """How many records stand behind a total: a count is its own n."""
+    field = cell_size_field(row)
+    return row[field] if field else row["value"]
+
+
+def change_strength(row: dict, before: dict) -> float | None:
+    """How far apart two totals are for the records behind them (see the module's note); None when
+    it cannot say."""
+    value, previous = row["value"], before["value"]
+    n1, n0 = cell_n(row), cell_n(before)
+    if value == previous:
+        return 0.0
+    if row["unit"] == "count":
+        return (value - previous) / math.sqrt(value + previous)
+    if not n1 or not n0:
+        return None
+    if row["unit"] == "ratio":
+        pooled = (value * n1 + previous * n0) / (n1 + n0)
+        spread = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
+        return None if spread == 0 else (value - previous) / spread
+    if previous == 0:
+        return None
+    return (value - previous) / abs(previous) * math.sqrt(min(n0, n1) / 2)
 
 
 def change_phrase(row: dict, before: dict, before_label: str) -> Markup:
@@ -39,37 +77,64 @@ def change_phrase(row: dict, before: dict, before_label: str) -> Markup:
     return Markup("{} from {} in {}").format("up" if value > previous else "down", earlier, when)
 
 
-def target_sentence(row: dict, lower_is_better: bool) -> Markup:
-    if row["target"] is None or row["status"] not in ("met", "not_met"):
-        return Markup("")
-    target = traced(row, "target")
-    if row["status"] == "met":
-        words = "It stays within its ceiling of {}." if lower_is_better else "It meets its target of {}."
-    else:
-        words = "It is above its ceiling of {}." if lower_is_better else "It falls short of its target of {}."
-    return Markup(" ") + Markup(words).format(target)
+def better_or_worse(indicator, row: dict, before: dict) -> str:
+    if row["value"] == before["value"]:
+        return ""
+    better = (row["value"] < before["value"]) == indicator.lower_is_better
+    return " (better)" if better else " (worse)"
 
 
-def indicator_sentence(indicator, row: dict, before: dict | None, period: str, before_label: str) -> Markup:
-    """One sentence on one indicator's total for the period: value, change, target."""
-    now = period_label(period)
-    if row["suppressed"]:
-        return Markup("{} for {} is suppressed: too few records stand behind it to publish.").format(
-            indicator.name, now)
-    sentence = Markup("{}: {} in {}").format(indicator.name, traced(row), now)
-    if usable(before):
-        sentence += Markup(", ") + change_phrase(row, before, before_label)
-    return sentence + Markup(".") + target_sentence(row, indicator.lower_is_better)
+@dataclass(frozen=True)
+class Change:
+    indicator: object
+    strength: float
+    sentence: Markup
 
 
-def area_sentences(indicators, current: dict, previous: dict, period: str, previous_label: str) -> list[Markup]:
-    """A few sentences for one area: indicators with a target first, then in catalogue order.
+def largest_changes(indicators, current: dict, previous: dict, period: str, previous_label: str,
+                    small_n: int, counts_comparable: bool) -> list[Change]:
+    """The changes from the previous period that stand out most for their n, strongest first.
 
-    `current` and `previous` map indicator ids to their total rows of the period and the one before.
+    `current` and `previous` map indicator ids to total rows. Counts of a period that is not over are
+    left out (`counts_comparable` false): a part of a period has fewer records than a whole one.
     """
-    with_data = [ind for ind in indicators if ind.id in current]
-    chosen = sorted(with_data, key=lambda ind: current[ind.id]["target"] is None)[:SENTENCES_PER_AREA]
-    return [
-        indicator_sentence(ind, current[ind.id], previous.get(ind.id), period, previous_label)
-        for ind in chosen
-    ]
+    found = []
+    for indicator in indicators:
+        row, before = current.get(indicator.id), previous.get(indicator.id)
+        if not (usable(row) and usable(before)):
+            continue
+        if row["unit"] == "count" and not counts_comparable:
+            continue
+        if min(cell_n(row) or 0, cell_n(before) or 0) < small_n:
+            continue
+        strength = change_strength(row, before)
+        if strength is None or abs(strength) < 2:  # within what chance alone gives at this n
+            continue
+        sentence = Markup("{}: {} in {}, {}{}.").format(
+            indicator.name, with_n(row, small_n), period_label(period), change_phrase(row, before, previous_label),
+            better_or_worse(indicator, row, before))
+        found.append(Change(indicator, strength, sentence))
+    found.sort(key=lambda change: (-abs(change.strength), change.indicator.id))
+    return found[:CHANGES_IN_SUMMARY]
+
+
+def target_crossings(indicators, current: dict, previous: dict, period: str, previous_label: str,
+                     small_n: int) -> list[Markup]:
+    """Sentences for the indicators whose status against target changed since the previous period."""
+    sentences = []
+    for indicator in indicators:
+        row, before = current.get(indicator.id), previous.get(indicator.id)
+        if not (usable(row) and usable(before)):
+            continue
+        if {row["status"], before["status"]} != {"met", "not_met"}:
+            continue
+        reached = row["status"] == "met"
+        words = ("{} reached its target of {} in {}: {}, against {} in {}." if reached else
+                 "{} fell short of its target of {} in {}: {}, against {} in {}.")
+        if indicator.lower_is_better:
+            words = words.replace("reached its target", "came within its ceiling").replace(
+                "fell short of its target", "went above its ceiling")
+        sentences.append(Markup(words).format(
+            indicator.name, traced(row, "target"), period_label(period), with_n(row, small_n), traced(before),
+            period_label(previous_label)))
+    return sentences

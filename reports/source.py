@@ -13,11 +13,18 @@ import duckdb
 import polars as pl
 
 from foundation.errors import AgoraError
-from metrics.catalogue import load_catalogue
+from foundation.vocabulary import CROSS
+from metrics.achievement import with_achieved
+from metrics.catalogue import Catalogue, load_catalogue
 from metrics.disclosure import apply_disclosure
 from metrics.export import RunInfo, chosen_run
 from metrics.runs import run_table
 from warehouse.db import connect
+
+try:  # the catalogue a run was built with (user catalogues); until then the shipped one
+    from metrics.runs import run_catalogue
+except ImportError:  # pragma: no cover - removed once every branch has it
+    run_catalogue = None
 
 #: the entities that carry their own reference date (participations are dated by their engagement)
 REFERENCE_DATE_COLUMNS = {
@@ -40,9 +47,10 @@ class ReportSource:
     validation: dict
     audience: str
     threshold: int
-    #: the indicator table of the run, disclosure applied for the audience
+    #: the indicator table of the run, disclosure applied for the audience, with per cent `achieved`;
+    #: without crossed cells (a mechanism's own breakdowns), which the plain breakdown tables must not mix in
     table: pl.DataFrame
-    indicators: tuple
+    catalogue: Catalogue
     #: one row per load: file, entity, rows read/loaded/quarantined, finished_at
     loads: pl.DataFrame
     #: one row per check of each load's validation: entity, finished_at, position, rule, expectation,
@@ -53,6 +61,10 @@ class ReportSource:
     #: per entity: last load and newest reference date
     freshness: pl.DataFrame
 
+    @property
+    def indicators(self) -> tuple:
+        return self.catalogue.indicators
+
 
 class ReportSourceError(AgoraError):
     """The warehouse cannot give a report what it needs."""
@@ -60,7 +72,10 @@ class ReportSourceError(AgoraError):
 
 def read_report_source(warehouse: Path, run_id: str | None, audience: str, threshold: int) -> ReportSource:
     run = chosen_run(warehouse, run_id)
-    table = apply_disclosure(run_table(warehouse, run.run_id), audience, threshold)
+    catalogue = run_catalogue(warehouse, run.run_id) if run_catalogue else load_catalogue()
+    # Disclosure first: a withheld value must leave no per cent achieved behind to tell it.
+    table = with_achieved(apply_disclosure(run_table(warehouse, run.run_id), audience, threshold), catalogue)
+    table = table.filter(~pl.col("breakdown").str.contains(CROSS, literal=True))
     try:
         con = connect(warehouse, read_only=True)
     except duckdb.IOException as exc:
@@ -78,7 +93,7 @@ def read_report_source(warehouse: Path, run_id: str | None, audience: str, thres
         con.close()
     return ReportSource(
         run=run, validation=validation, audience=audience, threshold=threshold, table=table,
-        indicators=tuple(load_catalogue().indicators), loads=loads, record_checks=record_checks, quarantine=quarantine,
+        catalogue=catalogue, loads=loads, record_checks=record_checks, quarantine=quarantine,
         freshness=freshness,
     )
 

@@ -12,11 +12,18 @@ from markupsafe import Markup
 from figures.formatting import format_integer, format_value
 
 #: the fields of an indicator row a report may show
-FIELDS = ("value", "numerator", "denominator", "baseline", "target")
+FIELDS = ("value", "numerator", "denominator", "baseline", "target", "achieved")
+
+
+def format_achieved(achieved: float | None) -> str:
+    """Per cent achieved (spec v2), a fraction of the way from baseline to target: `85%`, `112%`, `-20%`."""
+    return "–" if achieved is None else f"{achieved * 100:.0f}%"
 
 
 def shown_text(row: dict, field: str) -> str:
     """A field of a row as the report writes it, in its indicator's format."""
+    if field == "achieved":
+        return format_achieved(row["achieved"])
     if field in ("numerator", "denominator"):
         return format_integer(row[field], bool(row["suppressed"]))
     if field == "value":
@@ -35,6 +42,21 @@ def traced(row: dict, field: str = "value") -> Markup:
         'data-breakdown-value="{}" data-field="{}" title="{}">{}</span>'
     ).format(row["indicator_id"], row["grain"], row["period"], row["breakdown"],
              row["breakdown_value"], field, title, text)
+
+
+def cell_size_field(row: dict) -> str | None:
+    """The field holding how many records stand behind a row (its n): none for a count, which is its own n."""
+    return None if row["unit"] == "count" else "denominator"
+
+
+def with_n(row: dict, small_n: int) -> Markup:
+    """The value with its n beside it, `73.2% (n = 1,000)`, and a small n flagged as such."""
+    value = traced(row)
+    field = cell_size_field(row)
+    if field is None or row["suppressed"] or row[field] is None:
+        return value
+    flag = Markup(' <span class="small-n">small n</span>') if row[field] < small_n else Markup("")
+    return Markup('{} <span class="n-of">(n = {})</span>{}').format(value, traced(row, field), flag)
 
 
 def derived(text: str) -> Markup:

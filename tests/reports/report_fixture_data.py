@@ -48,9 +48,12 @@ def indicator_rows() -> list[tuple]:
              row("PAR-01", "2026-Q2", 3, None, 3.0, "region", "WEOG"),
              row("PAR-01", "2026-Q2", 250, None, 250.0, "org_type", "national_ngo"),
              row("PAR-01", "2026-Q2", 162, None, 162.0, "org_type", "community_based"),
-             row("PAR-01", "2026-Q2", 412, None, 412.0, "mechanism_kind", "upr")]
-    # PAR-02, a ratio: 73.2% now, 70.1% before; one small regional cell.
-    rows += [row("PAR-02", "2026-Q1", 701, 1000, 0.701),
+             row("PAR-01", "2026-Q2", 412, None, 412.0, "mechanism_kind", "upr"),
+             # a crossed cell (spec v2): one mechanism's own regional breakdown, never a plain regional row
+             row("PAR-01", "2026-Q2", 407, None, 407.0, "mechanism_id|region", "UPR|AG")]
+    # PAR-02, a ratio: 73.2% now, 65.1% before (of 1,000 each: a change far beyond chance); one small
+    # regional cell.
+    rows += [row("PAR-02", "2026-Q1", 651, 1000, 0.651),
              row("PAR-02", "2026-Q2", 732, 1000, 0.732, baseline=0.6, target=0.75, status="not_met"),
              row("PAR-02", "2025-Q2", 650, 1000, 0.65),
              row("PAR-02", "2026-Q2", 3, 4, 0.75, "region", "WEOG"),

@@ -1,4 +1,4 @@
-"""The XLSX IPTT: per cent of target achieved worked out by hand, both directions."""
+"""The XLSX IPTT: per cent achieved (spec v2) worked out by hand, both directions; print layout."""
 
 from __future__ import annotations
 
@@ -6,15 +6,7 @@ import openpyxl
 import pytest
 
 from reports.build import write_reports
-from reports.iptt import per_cent_achieved
 from report_fixture_data import RUN_ID
-
-
-def test_per_cent_achieved_follows_the_direction():
-    assert per_cent_achieved(412, 400, lower_is_better=False) == pytest.approx(1.03)
-    assert per_cent_achieved(0.10, 0.08, lower_is_better=True) == pytest.approx(0.8)
-    assert per_cent_achieved(0.0, 0.08, lower_is_better=True) is None  # nothing to divide by
-    assert per_cent_achieved(None, 400, lower_is_better=False) is None
 
 
 @pytest.fixture(scope="module")
@@ -41,19 +33,20 @@ def test_the_iptt_has_quarters_to_date_and_the_year(iptt):
 
 def test_per_cent_achieved_worked_by_hand(iptt):
     _, rows = sheet_rows(iptt, data_only=True)
-    # PAR-01, higher is better: Q1 368 of 400 = 92%; Q2 412 of 400 = 103%; year 2,751 of 1,500 = 183.4%.
+    # PAR-01, higher is better, baseline 300 in Q1 and Q2: Q1 (368 - 300) / (400 - 300) = 68%;
+    # Q2 (412 - 300) / 100 = 112%; the year, baseline 1,000: (2,751 - 1,000) / (1,500 - 1,000) = 350.2%.
     par = rows["PAR-01"]
     assert (par["Direction"], par["Baseline"]) == ("Higher is better", 1000.0)
-    assert (par["Q1 target"], par["Q1 actual"], par["Q1 % achieved"]) == (400, 368, pytest.approx(0.92))
-    assert par["Q2 % achieved"] == pytest.approx(1.03)
-    assert par["Year % achieved"] == pytest.approx(2751 / 1500)
+    assert (par["Q1 target"], par["Q1 actual"], par["Q1 % achieved"]) == (400, 368, pytest.approx(0.68))
+    assert par["Q2 % achieved"] == pytest.approx(1.12)
+    assert par["Year % achieved"] == pytest.approx(1751 / 500)
     assert par["Status 2026-Q2"] == "Met"
-    # FOL-13, lower is better: Q1 5% against a ceiling of 8% = 8/5 = 160%; Q2 10% against 8% = 80%;
-    # the year 7/90 against 8% = 0.08 / (7/90) = 102.9%.
+    # FOL-13, lower is better: Q1 5% against a ceiling of 8%, no baseline = 8/5 = 160%; Q2 10% against 8%
+    # from a baseline of 12% = (0.10 - 0.12) / (0.08 - 0.12) = 50%; the year 7/90 against 8% = 0.08 / (7/90).
     fol = rows["FOL-13"]
     assert fol["Direction"] == "Lower is better"
     assert fol["Q1 % achieved"] == pytest.approx(1.6)
-    assert fol["Q2 % achieved"] == pytest.approx(0.8)
+    assert fol["Q2 % achieved"] == pytest.approx(0.5)
     assert fol["Year % achieved"] == pytest.approx(0.08 / (7 / 90))
     assert fol["Status 2026-Q2"] == "Not met"
     assert rows["FOL-08"]["Status 2026-Q2"] == "no data"
@@ -61,9 +54,18 @@ def test_per_cent_achieved_worked_by_hand(iptt):
 
 def test_per_cent_achieved_is_a_formula_over_the_row(iptt):
     _, rows = sheet_rows(iptt, data_only=False)
-    assert rows["PAR-01"]["Q2 % achieved"] == "=J5/I5"  # actual / target
+    assert rows["PAR-01"]["Q2 % achieved"] == "=(J5-300.0)/(I5-300.0)"  # (actual - baseline) / (target - baseline)
     fol_row = 5 + [r for r in rows].index("FOL-13")
-    assert rows["FOL-13"]["Q2 % achieved"] == f"=I{fol_row}/J{fol_row}"  # target / actual
+    assert rows["FOL-13"]["Q1 % achieved"] == f"=IF(G{fol_row}=0,1,F{fol_row}/G{fol_row})"  # target / actual
+
+
+def test_the_iptt_prints_landscape_fitted_to_width_with_titles(iptt):
+    sheet = openpyxl.load_workbook(iptt)["IPTT 2026"]
+    setup = sheet.page_setup
+    assert setup.orientation == "landscape" and setup.paperSize == 9
+    # fitToWidth 1 is the default, which xlsxwriter leaves unwritten
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and setup.fitToWidth in (None, 1) and setup.fitToHeight == 0
+    assert sheet.print_title_rows == "$1:$4" and sheet.print_title_cols == "$A:$B"
 
 
 def test_the_iptt_names_its_run_and_keeps_the_reference(iptt):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from metrics.achievement import with_achieved
+from metrics.catalogue import load_catalogue
 from metrics.disclosure import apply_disclosure
 from metrics.runs import run_table
 from reports.build import write_reports
@@ -17,7 +19,7 @@ pytestmark = pytest.mark.slow
 def test_every_traced_number_of_a_built_run_equals_its_row(built_agora, tmp_path, audience):
     warehouse = built_agora.settings.warehouse
     [path] = write_reports(warehouse, ["2026-Q2"], audience, "html", tmp_path, None, 5)
-    table = apply_disclosure(run_table(warehouse), audience, 5)
+    table = with_achieved(apply_disclosure(run_table(warehouse), audience, 5), load_catalogue())
     rows = {tuple(r[k] for k in ("indicator_id", "grain", "period", "breakdown", "breakdown_value")): r
             for r in table.iter_rows(named=True)}
     traced = parse(path).traced

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 from report_fixture_data import RUN_ID, SECRET_ORG
 from figures.formatting import format_integer, format_value
 from figures.labels import value_label
+from metrics.achievement import with_achieved
+from metrics.catalogue import load_catalogue
 from metrics.disclosure import apply_disclosure
 from metrics.runs import run_table
 from reports.build import write_reports
@@ -23,7 +26,7 @@ TRACE_KEYS = ("data-indicator", "data-grain", "data-period", "data-breakdown", "
 
 class TracedNumbers(HTMLParser):
     """Collects every traced element (attributes and text) and the text of the summary section,
-    with traced, derived and period spans taken out."""
+    with traced, derived, period and indicator-id spans taken out."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -36,7 +39,7 @@ class TracedNumbers(HTMLParser):
         attrs = dict(attrs)
         if tag == "section":
             self._section = attrs.get("id")
-        marked = "data-indicator" in attrs or attrs.get("class") in ("derived", "period")
+        marked = "data-indicator" in attrs or attrs.get("class") in ("derived", "period", "id")
         self._open.append((tag, attrs if marked else None))
         if "data-indicator" in attrs:
             self.traced.append((attrs, ""))
@@ -61,6 +64,8 @@ def parse(path: Path) -> TracedNumbers:
 
 
 def expected_text(row: dict, field: str) -> str:
+    if field == "achieved":
+        return f"{row['achieved'] * 100:.0f}%"
     if field in ("numerator", "denominator"):
         return format_integer(row[field], row["suppressed"])
     if field == "value":
@@ -80,7 +85,7 @@ def reports(handbuilt_warehouse, tmp_path_factory) -> dict[str, Path]:
 
 
 def rows_by_cell(warehouse: Path, audience: str) -> dict[tuple, dict]:
-    table = apply_disclosure(run_table(warehouse), audience, 5)
+    table = with_achieved(apply_disclosure(run_table(warehouse), audience, 5), load_catalogue())
     return {tuple(r[k] for k in ("indicator_id", "grain", "period", "breakdown", "breakdown_value")): r
             for r in table.iter_rows(named=True)}
 
@@ -102,19 +107,41 @@ def test_every_traced_number_equals_its_row(reports, handbuilt_warehouse, audien
     assert shown["FOL-11", "2026-Q2", "all", "value"] == "15.3"
     assert shown["FOL-13", "2026-Q2", "all", "target"] == "8.0%"
     assert shown["PAR-01", "2026-Q2", "WEOG", "value"] == ("3" if audience == "internal" else "suppressed")
+    # per cent achieved as the run gives it (spec v2): (412 - 300) / (400 - 300)
+    assert shown["PAR-01", "2026-Q2", "all", "achieved"] == "112%"
 
 
-def test_the_narrative_states_only_table_numbers_and_marked_changes(reports):
+def test_the_summary_picks_the_big_moves_and_targets_crossed_from_the_numbers(reports):
     html = reports["public", "html"].read_text(encoding="utf-8")
     summary = html[html.index('<section id="summary"'):html.index('<section id="scorecard"')]
-    assert re.search(r">412</span> in <span class=\"period\">2026-Q2</span>, <span class=\"derived\">12%</span> more "
-                     r"than the <span [^>]*data-period=\"2026-Q1\"[^>]*>368</span>", summary)
-    assert re.search(r"up <span class=\"derived\">3.1</span> percentage points from <span [^>]*>70.1%</span>", summary)
-    assert "It is above its ceiling of" in summary and "It stays within its ceiling of" in summary
-    # Left once traced numbers, derived changes and period names are taken out: no digit at all.
+    changes = summary[summary.index("<h3>Largest changes"):summary.index("<h3>Targets")]
+    # PAR-02 65.1% -> 73.2% of 1,000 each (z = 3.9) stands out; PAR-01 368 -> 412 (z = 1.6) does not.
+    assert re.search(r"Attendance rate: <span [^>]*>73.2%</span> <span class=\"n-of\">\(n = <span [^>]*>1,000</span>\)"
+                     r"</span> in <span class=\"period\">2026-Q2</span>, up <span class=\"derived\">8.1</span> "
+                     r"percentage points from <span [^>]*>65.1%</span>", changes)
+    assert changes.count("<li>") == 1 and "Organisations engaged" not in changes
+    # FOL-13 was within its ceiling of 8% in Q1 (5%) and is above it in Q2 (10%).
+    targets = summary[summary.index("<h3>Targets"):]
+    assert re.search(r"Restrictions reported went above its ceiling of <span [^>]*>8.0%</span>", targets)
+    # the target table: not met first, each with n and per cent achieved
+    assert targets.index(">PAR-02<") < targets.index(">PAR-01<")
+    # Left once traced numbers, derived figures and period names are taken out: no digit at all.
     rest = "".join(parse(reports["public", "html"]).summary_rest)
-    assert "Organisations engaged" in rest
+    assert "Attendance rate" in rest and "Before reading the numbers" in rest
     assert not re.search(r"\d", rest), rest
+
+
+def test_the_summary_checks_against_the_run(reports, handbuilt_warehouse):
+    """Each traced number of the executive summary is its run row's number, field by field."""
+    rows = rows_by_cell(handbuilt_warehouse, "public")
+    html = reports["public", "html"].read_text(encoding="utf-8")
+    summary = html[html.index('<section id="summary"'):html.index('<section id="scorecard"')]
+    parser = TracedNumbers()
+    parser.feed(summary)
+    assert len(parser.traced) >= 10
+    for attrs, text in parser.traced:
+        row = rows[tuple(attrs[k] for k in TRACE_KEYS)]
+        assert text == expected_text(row, attrs["data-field"]), attrs
 
 
 def test_public_report_names_no_organisation_and_shows_no_digit_in_a_suppressed_cell(reports):
@@ -162,9 +189,12 @@ def test_the_scorecard_says_why_an_indicator_has_no_data(reports):
     scorecard = html[html.index('<section id="scorecard"'):html.index('<section id="area-1"')]
     fol08 = scorecard[scorecard.index(">FOL-08<"):]
     fol08 = fol08[:fol08.index("</tr>")]
-    assert "no data for this period" in fol08
+    assert '<td class="r none">no data</td>' in fol08
     assert "on or before 2025-06-30, 365 days before the as-of date 2026-06-30" in fol08
-    assert scorecard.count("no data for this period") == 29 - 6
+    assert scorecard.count('<td class="r none">no data</td>') == 29 - 6
+
+
+needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils (pdftotext) is not installed")
 
 
 def pdf_text(path: Path, page: int | None = None) -> str:
@@ -173,6 +203,7 @@ def pdf_text(path: Path, page: int | None = None) -> str:
                           check=True).stdout
 
 
+@needs_poppler
 def test_the_pdf_holds_the_period_the_headline_numbers_and_its_pages(reports):
     path = reports["public", "pdf"]
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
@@ -180,17 +211,19 @@ def test_the_pdf_holds_the_period_the_headline_numbers_and_its_pages(reports):
     assert "A4" in info and re.search(r"Tagged:\s+yes", info)
     assert re.search(r"CreationDate:\s+Tue Jun 30 00:00:00 2026", info)  # the run's as-of, not the clock
     cover = pdf_text(path, 1)
-    assert "2026-Q2" in cover and RUN_ID in cover and "Page 1 of" in cover
+    # the cover names the run by a short id; the annex gives it whole
+    assert "2026-Q2" in cover and RUN_ID[:12] in cover and RUN_ID not in cover and "Page 1 of" in cover
+    assert RUN_ID in pdf_text(path, pages) and "data-hash-1" in pdf_text(path, pages)
     starts = {}
     for page in range(1, pages + 1):
         text = pdf_text(path, page)
         if page > 1:
             assert "2026-Q2 · public report" in text and f"Page {page} of {pages}" in text
-        for heading in ("Summary", "Scorecard", "Participation", "Inclusivity", "Follow-through",
+        for heading in ("Executive summary", "Scorecard", "Participation", "Inclusivity", "Follow-through",
                         "Data quality", "Methodology"):
             if heading not in starts and re.search(rf"^\s*{heading}\s*$", text, re.M):
                 starts[heading] = page
-    assert starts["Summary"] == 2 and starts["Scorecard"] == 3
+    assert starts["Executive summary"] == 2
     assert sorted(starts.values()) == list(starts.values()) and starts["Methodology"] < pages + 1
     whole = pdf_text(path)
     for headline in ("412", "73.2%", "0.98", "15.3", "10.0%"):
@@ -219,11 +252,23 @@ def test_breakdowns_read_in_words_and_trace_to_their_codes(reports):
     assert shown["org_type", "community_based"] == "Community-based organisation"
     assert shown["org_type", "national_ngo"] == "National NGO"
     assert shown["region", "AG"] == "African Group"
-    # the charts name the same cells in words, never by code
+    # the charts name the same cells in words (a long name on two lines), never by code
     chart_text = set(re.findall(r'<text[^>]*>([^<]*)</text>', html))
-    assert {"Community-based organisation", "National NGO", "African Group"} <= chart_text
+    assert {"Community-based", "organisation", "National NGO", "African Group"} <= chart_text
     assert not {"community_based", "national_ngo", "AG"} & chart_text
-    # a breakdown chart is drawn narrower than a trend, as it shares its row with a table
-    widths = dict(re.findall(r'<figure class="chart" title="[^"]* (by [^"]*|last \d+ quarters)">'
-                             r'<svg[^>]* width="(\d+)"', html))
-    assert widths["by UN regional group"] == "500" and widths["last 8 quarters"] == "640"
+    # every chart is drawn at one width and one type size, never scaled by the page
+    assert set(re.findall(r'<svg [^>]*width="(\d+)"', html)) == {"330"}
+    assert set(re.findall(r'<svg [^>]*font-size="(\d+)"', html)) == {"11"}
+
+
+def test_crossed_cells_stay_out_of_the_plain_breakdowns(reports):
+    html = reports["internal", "html"].read_text(encoding="utf-8")
+    assert "UPR|AG" not in html and "mechanism_id|region" not in html and ">407<" not in html
+
+
+def test_the_year_scorecard_has_no_repeated_column(handbuilt_warehouse, tmp_path):
+    [path] = write_reports(handbuilt_warehouse, ["2026"], "public", "html", tmp_path, None, 5)
+    html = path.read_text(encoding="utf-8")
+    scorecard = html[html.index('<section id="scorecard"'):html.index('<section id="area-1"')]
+    header = re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', scorecard[:scorecard.index("</thead>")])
+    assert header == ["Indicator", "2026", "2025", "Baseline", "Target", "% achieved", "Status"]
