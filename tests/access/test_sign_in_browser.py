@@ -26,7 +26,8 @@ pytestmark = pytest.mark.browser
 IDP_ORIGINS: set[str] = set()
 #: the explorer showing the fixture's small cell (PAR-02, 2024-Q1, special procedures, denominator 3)
 SMALL_CELL_VIEW = "/explorer?grain=quarter&start=2024-Q1&end=2024-Q2&indicator=PAR-02&breakdown=mechanism_kind"
-FIRST_ROW = "#explorer-grid .ag-row[row-index='0']"
+# the centre part of the first row (the pinned period and breakdown columns are a row of their own)
+FIRST_ROW = "#explorer-grid .ag-center-cols-container .ag-row[row-index='0']"
 
 
 class Visit:
