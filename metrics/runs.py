@@ -24,7 +24,7 @@ from metrics.catalogue import Catalogue, load_catalogue
 from metrics.engine import SORT_KEY, TABLE_COLUMNS, indicator_table, partial_period
 from metrics.validate import check_indicator_table
 from warehouse.contract import LOAD_ORDER, ENTITIES
-from warehouse.db import connect
+from warehouse.db import connect, rollback
 
 #: the files whose code decides the numbers: part of the code version
 _ENGINE_FILES = ("catalogue.py", "cells.py", "engine.py", "sources.py", "special.py")
@@ -140,7 +140,7 @@ def _store(con: duckdb.DuckDBPyConnection, run: Run, table: pl.DataFrame) -> Non
         con.unregister("new_indicator_values")
         con.execute("COMMIT")
     except Exception:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
 
 

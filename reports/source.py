@@ -61,13 +61,7 @@ class ReportSourceError(AgoraError):
 def read_report_source(warehouse: Path, run_id: str | None, audience: str, threshold: int) -> ReportSource:
     run = chosen_run(warehouse, run_id)
     table = apply_disclosure(run_table(warehouse, run.run_id), audience, threshold)
-    try:
-        con = connect(warehouse, read_only=True)
-    except duckdb.IOException as exc:
-        raise ReportSourceError(
-            f"The warehouse {warehouse} is being written by another Agora command; "
-            f"write the report when it has finished ({exc})."
-        ) from exc
+    con = connect(warehouse, read_only=True)
     try:
         validation, built_at = _validation_and_build_time(con, run.run_id)
         loads = _loads(con, built_at)

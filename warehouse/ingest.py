@@ -33,7 +33,7 @@ from expectations.raw_records import stored_suite, unexpected_rows
 from warehouse.coerce import (PROBLEM_SCHEMA, Coerced, as_text, coerce_records, no_problems, reasons_from_template,
                               type_checked_columns, type_rule)
 from warehouse.contract import ENTITIES, LOAD_ORDER, Column, Entity
-from warehouse.db import connect
+from warehouse.db import connect, rollback
 from warehouse.loadlog import LoadRecord, record_load
 from warehouse.quarantine import record_quarantine
 from warehouse.readers import UnreadableFile, entity_of, files_in_folder, read_file
@@ -429,7 +429,7 @@ def _load(warehouse: Path, batches: list[Batch], known_indicators: frozenset[str
                 with _timed(timings, "commit"):
                     con.execute("COMMIT")
             except BaseException:
-                con.execute("ROLLBACK")
+                rollback(con)
                 raise
     finally:
         con.close()
