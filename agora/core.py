@@ -18,7 +18,10 @@ class NotPublished(AgoraError):
     """The command's records are committed but the dashboard's snapshot could not be refreshed."""
 
     def __init__(self, reason: str, committed=None) -> None:
-        super().__init__(f"Records committed, dashboard not refreshed: {reason.rstrip('.')}; the dashboard "
+        reason = reason.rstrip(".")
+        if reason[:2].istitle():  # "The new snapshot ..." continues the sentence: "... refreshed: the new ..."
+            reason = reason[0].lower() + reason[1:]
+        super().__init__(f"Records committed, dashboard not refreshed: {reason}; the dashboard "
                          f"keeps its previous snapshot until `agora publish` succeeds.")
         #: what was committed (shown before the error)
         self.committed = committed

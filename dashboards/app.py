@@ -10,6 +10,8 @@ from dash import Dash, dcc, html
 from foundation.settings import SMALL_CELL_THRESHOLD
 from foundation.errors import AgoraError
 from dashboards.components import current
+from dashboards.data import SnapshotUnreadable
+from dashboards.guard import install_guards, unreadable_page
 from figures.formatting import format_integer
 from metrics.disclosure import AUDIENCES
 
@@ -36,11 +38,15 @@ def create_app(snapshot: Path, audience: str = "internal", threshold: int = SMAL
     )
     app.server.config["AGORA"] = {"snapshot": Path(snapshot), "audience": audience, "threshold": threshold}
     app.layout = _layout
+    install_guards(app)
     return app
 
 
 def _layout() -> html.Div:
-    pub = current()
+    try:
+        pub = current()
+    except SnapshotUnreadable as exc:
+        return html.Div([unreadable_page(str(exc))], className="shell")
     return html.Div([
         html.A("Skip to content", href="#content", className="skip-link"),
         html.Header([

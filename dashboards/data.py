@@ -7,6 +7,7 @@ shows on the next click, without a restart, and otherwise callbacks filter frame
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Callable
@@ -16,7 +17,11 @@ import duckdb
 import polars as pl
 
 from foundation.vocabulary import AREAS, GRAINS  # noqa: F401  (the pages import them from here)
+from foundation.errors import AgoraError
 from metrics.disclosure import apply_disclosure
+from warehouse.integrity import damage_in_file
+
+_log = logging.getLogger(__name__)
 
 #: figures kept per snapshot before the cache starts afresh
 MAX_DRAWN = 4000
@@ -74,12 +79,22 @@ class Published:
         return self.parts.get((indicator_id, grain), self.indicators.clear())
 
 
-_cache: dict[tuple, tuple[tuple, Published]] = {}
+class SnapshotUnreadable(AgoraError):
+    """The published snapshot exists but cannot be read (damaged, truncated, tables missing)."""
+
+
+#: what the dashboard says instead of a page; no file path (it is shown to anyone who can load a page)
+UNREADABLE = ("The dashboard cannot read its published data right now (the file is damaged or incomplete). "
+              "It shows again by itself once the next `agora ingest`, `agora build` or `agora publish` "
+              "writes a good copy; an operator can run `agora verify` to see what is wrong.")
+
+_cache: dict[tuple, tuple[tuple, Published | SnapshotUnreadable]] = {}
 _cache_lock = threading.Lock()
 
 
 def published(snapshot: Path, audience: str, threshold: int) -> Published | None:
-    """The snapshot as `audience` sees it, or None when none has been published yet."""
+    """The snapshot as `audience` sees it, or None when none has been published yet. A snapshot that
+    cannot be read raises `SnapshotUnreadable` until a readable one replaces it (tried once per file)."""
     try:
         stat = snapshot.stat()
     except FileNotFoundError:
@@ -89,9 +104,15 @@ def published(snapshot: Path, audience: str, threshold: int) -> Published | None
     with _cache_lock:
         cached = _cache.get(key)
         if cached is None or cached[0] != signature:
-            cached = (signature, _read(snapshot, audience, threshold))
+            try:
+                cached = (signature, _read(snapshot, audience, threshold))
+            except (duckdb.Error, OSError, SnapshotUnreadable) as exc:
+                _log.warning("The snapshot %s cannot be read: %s", snapshot, str(exc).splitlines()[0] if str(exc) else exc)
+                cached = (signature, SnapshotUnreadable(UNREADABLE))
             _cache[key] = cached
-        return cached[1]
+    if isinstance(cached[1], SnapshotUnreadable):
+        raise cached[1]
+    return cached[1]
 
 
 #: the record checks of a snapshot published before loads kept them: none
@@ -107,15 +128,26 @@ def _record_validation(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return con.sql("SELECT * FROM record_validation").pl()
 
 
+def _file_name(column: str) -> pl.Expr:
+    """A load's file without the folders it was loaded from: server paths stay on the server."""
+    return pl.col(column).str.replace(r"^.*[/\\]", "")
+
+
 def _read(snapshot: Path, audience: str, threshold: int) -> Published:
     con = duckdb.connect(str(snapshot), read_only=True)
     try:
+        # Every block checked, not just those the tables below happen to use.
+        damage = damage_in_file(snapshot)
+        if damage:
+            raise SnapshotUnreadable(damage)
         frames = {name: con.sql(f"SELECT * FROM {name}").pl() for name in (
             "indicator_values", "runs", "load_log", "quarantine_summary", "freshness", "validation",
             "catalogue", "mechanisms")}
         frames["record_validation"] = _record_validation(con)
     finally:
         con.close()
+    frames["load_log"] = frames["load_log"].with_columns(_file_name("file"))
+    frames["record_validation"] = frames["record_validation"].with_columns(_file_name("file"))
     indicators = apply_disclosure(frames["indicator_values"], audience, threshold)
     quarantine = frames["quarantine_summary"]
     if audience == "public":

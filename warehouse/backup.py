@@ -19,7 +19,8 @@ from typing import Callable
 import duckdb
 
 from foundation.errors import AgoraError
-from warehouse.faults import DamagedFile, MissingFile, backup_folder_name, damage_detail, explain
+from warehouse.faults import (DamagedFile, MissingFile, ReadOnlyLocation, backup_folder_name, damage_detail, explain,
+                             read_only)
 
 #: automatic backups are named <warehouse stem>-<UTC time>.duckdb, so names sort oldest first
 _STAMP = "%Y%m%dT%H%M%S%fZ"
@@ -109,9 +110,20 @@ def backup(warehouse: Path, out: Path) -> Path:
     warehouse, out = Path(warehouse), Path(out)
     if out.resolve() == warehouse.resolve():
         raise AgoraError(f"The backup must go to another file than the warehouse {warehouse} itself.")
-    con = connect(warehouse)  # holds the write lock until the copy is made
     try:
+        # The write lock, held until the copy is made, keeps every writer out; CHECKPOINT puts every
+        # committed record into the file itself.
+        con = connect(warehouse)
         con.execute("CHECKPOINT")
+    except ReadOnlyLocation:
+        # Nobody can write a read-only warehouse; a reader's shared lock keeps writers out too.
+        journal = warehouse.with_name(warehouse.name + ".wal")
+        if journal.exists():
+            raise ReadOnlyLocation(f"The warehouse {warehouse} is read-only and its journal {journal} holds records "
+                                   f"not yet in the file: make it writable so Agora can apply them, then back it "
+                                   f"up.") from None
+        con = connect(warehouse, read_only=True)
+    try:
         try:
             _copy_checked(warehouse, out)
         except (duckdb.Error, OSError) as exc:
@@ -126,8 +138,14 @@ def keep_backup(warehouse: Path, keep: int) -> Path | None:
     warehouse = Path(warehouse)
     if keep <= 0 or not warehouse.exists():
         return None
+    refused = read_only(warehouse)
+    if refused is not None:
+        raise refused  # the command that follows could not write either: say why, not where backups go
     folder = backup_folder(warehouse)
-    folder.mkdir(exist_ok=True)
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise explain(exc, folder, what="backup folder") from None
     made = backup(warehouse, folder / f"{warehouse.stem}-{datetime.now(timezone.utc):{_STAMP}}.duckdb")
     for old in kept_backups(warehouse)[:-keep]:
         old.unlink(missing_ok=True)

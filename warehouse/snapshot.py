@@ -68,8 +68,9 @@ def publish_snapshot(warehouse: Path, snapshot: Path) -> Path:
     snapshot stays, nothing is left behind, and `PublishFailed` says why; the next publish retries.
     """
     warehouse, snapshot = Path(warehouse), Path(snapshot)
-    # Open (and migrate) through the one entry point, so a fresh or older warehouse is readable.
-    connect(warehouse).close()
+    # Open through the one entry point: a damaged warehouse is refused, an older one upgraded, a
+    # missing one created (so a fresh install publishes an empty snapshot).
+    connect(warehouse, read_only=warehouse.exists()).close()
     _clear_stale_partials(snapshot)
     partial = snapshot.with_name(f".{snapshot.name}.{os.getpid()}.partial")
     try:
