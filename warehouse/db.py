@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.faults import WarehouseError, damaged, explain, read_only as unwritable
+from warehouse.faults import MissingFile, WarehouseError, damaged, explain, read_only as unwritable
 from warehouse.integrity import damage_in_file
 
 __all__ = ["WarehouseError", "connect", "migrate", "rollback", "schema_version", "latest_schema_version"]
@@ -43,7 +43,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     if current > newest:
         raise WarehouseError(
             f"This warehouse was written by a newer Agora (schema version {current}); this Agora "
-            f"knows schema versions up to {newest}. Upgrade Agora to open it."
+            f"knows schema versions up to {newest}: upgrade Agora to open it."
         )
     applied = []
     for number, name, sql in _migrations():
@@ -98,7 +98,7 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     path = Path(path)
     if read_only:
         if not path.exists():
-            raise WarehouseError(f"There is no warehouse at {path}. Run `agora ingest` first.")
+            raise MissingFile(f"There is no warehouse at {path}: run `agora ingest` first, or give its path with --warehouse.")
         con = _open(path, True)
         try:
             version = schema_version(con)

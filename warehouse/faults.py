@@ -122,8 +122,8 @@ def read_only(path: Path, what: str = "warehouse") -> ReadOnlyLocation | None:
     folder = path.parent if str(path.parent) else Path(".")
     if folder.exists() and not _writable(folder):
         return ReadOnlyLocation(
-            f"The folder {folder} holding the {what} {path.name} is read-only: Agora writes its journal "
-            f"({path.name}.wal) beside it; make the folder writable, or move the {what} to a writable folder.")
+            f"The folder {folder} holding the {what} {path.name} is read-only: Agora writes beside it (its journal "
+            f"{path.name}.wal, a new copy); make the folder writable, or move the {what} to a writable folder.")
     if path.exists() and not _writable(path):
         return ReadOnlyLocation(
             f"The {what} file {path} is read-only: make it writable (chmod u+w {path}) to change it; "

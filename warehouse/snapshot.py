@@ -29,7 +29,7 @@ import duckdb
 from foundation.errors import AgoraError
 from warehouse.contract import ENTITIES, LOAD_ORDER
 from warehouse.db import connect
-from warehouse.faults import explain
+from warehouse.faults import explain, read_only as unwritable
 from warehouse.integrity import damage_in_file
 
 #: the column dating each entity's records (spec: "reference date"); participations are dated by
@@ -71,6 +71,9 @@ def publish_snapshot(warehouse: Path, snapshot: Path) -> Path:
     # Open through the one entry point: a damaged warehouse is refused, an older one upgraded, a
     # missing one created (so a fresh install publishes an empty snapshot).
     connect(warehouse, read_only=warehouse.exists()).close()
+    refused = unwritable(snapshot, what="snapshot")
+    if refused is not None:
+        raise PublishFailed(str(refused))
     _clear_stale_partials(snapshot)
     partial = snapshot.with_name(f".{snapshot.name}.{os.getpid()}.partial")
     try:
