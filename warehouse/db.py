@@ -124,7 +124,18 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     con = _open(path, False)
     try:
         migrate(con)
+        _settle_journal(con, path)
     except Exception as exc:
         con.close()
         raise explain(exc, path) from None
     return con
+
+
+def _settle_journal(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Remove a journal (.wal) a killed or failed command left behind. Opening for writing has replayed
+    every transaction it committed; after a CHECKPOINT those are in the file, and what is left in the
+    journal was never committed (DuckDB keeps such a file and would read it again at every open)."""
+    journal = path.with_name(path.name + ".wal")
+    if journal.exists():
+        con.execute("CHECKPOINT")
+        journal.unlink(missing_ok=True)

@@ -69,8 +69,10 @@ def publish_snapshot(warehouse: Path, snapshot: Path) -> Path:
     """
     warehouse, snapshot = Path(warehouse), Path(snapshot)
     # Open through the one entry point: a damaged warehouse is refused, an older one upgraded, a
-    # missing one created (so a fresh install publishes an empty snapshot).
-    connect(warehouse, read_only=warehouse.exists()).close()
+    # missing one created (so a fresh install publishes an empty snapshot), and a journal left by a
+    # command that could not checkpoint (a full disk) applied to the file.
+    journal = warehouse.with_name(warehouse.name + ".wal")
+    connect(warehouse, read_only=warehouse.exists() and not journal.exists()).close()
     refused = unwritable(snapshot, what="snapshot")
     if refused is not None:
         raise PublishFailed(str(refused))

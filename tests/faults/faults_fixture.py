@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -46,7 +47,8 @@ def file_digest(path: Path) -> str | None:
 def table_contents(warehouse: Path) -> dict[str, tuple]:
     """Every table's row count and an order-free hash of its rows, read from a copy (never the file
     itself: reading must not be what changes it)."""
-    copy = warehouse.with_name(f".contents-{os.getpid()}.duckdb")
+    # Copied to the system's temporary folder: the warehouse's own disk may be the full one.
+    copy = Path(tempfile.gettempdir()) / f"agora-contents-{os.getpid()}.duckdb"
     shutil.copyfile(warehouse, copy)
     journal = warehouse.with_name(warehouse.name + ".wal")
     if journal.exists():
