@@ -254,8 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted; the warehouse is unchanged by the unfinished step.", file=sys.stderr)
         return 130
-    except Exception as exc:
-        if os.environ.get("AGORA_DEBUG"):
+    except BaseException as exc:  # not only Exception: a Rust library's panic derives from BaseException
+        if isinstance(exc, SystemExit) or os.environ.get("AGORA_DEBUG"):
             raise
         committed = getattr(exc, "committed", None)
         if committed is not None:
@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def error_sentence(exc: Exception, warehouse: Path | None) -> str:
+def error_sentence(exc: BaseException, warehouse: Path | None) -> str:
     """The one place an error becomes what the user reads: our own errors as worded, DuckDB, OS and
     disk errors as one sentence naming the file and what to do, anything else without a traceback."""
     if isinstance(exc, AgoraError):

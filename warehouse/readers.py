@@ -97,9 +97,14 @@ def _read_xlsx(path: Path, entity: str) -> tuple[pl.DataFrame, tuple[str, ...]]:
 
 
 def _read_parquet(path: Path) -> pl.DataFrame:
+    import pyarrow
+    import pyarrow.parquet
+
     try:
-        return pl.read_parquet(path)
-    except (pl.exceptions.PolarsError, OSError):
+        # Decoded by Arrow, which checks a damaged page and raises; polars' own reader panics on some
+        # (a Rust panic: a message on stderr and an exception no `except Exception` catches).
+        return pl.from_arrow(pyarrow.parquet.read_table(path))
+    except (pyarrow.ArrowException, pl.exceptions.PolarsError, OSError, ValueError):
         raise UnreadableFile(f"{path} cannot be read as Parquet: it is damaged or not a Parquet file.") from None
 
 
