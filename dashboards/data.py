@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+from flask import g, has_request_context
 
 from foundation.vocabulary import AREAS, GRAINS  # noqa: F401  (the pages import them from here)
 from foundation.errors import AgoraError
@@ -94,7 +95,21 @@ _cache_lock = threading.Lock()
 
 def published(snapshot: Path, audience: str, threshold: int) -> Published | None:
     """The snapshot as `audience` sees it, or None when none has been published yet. A snapshot that
-    cannot be read raises `SnapshotUnreadable` until a readable one replaces it (tried once per file)."""
+    cannot be read raises `SnapshotUnreadable` until a readable one replaces it (tried once per file).
+
+    Within one request every call answers the same snapshot: a callback that resolves its view
+    against one snapshot and draws from another, published in between, would ask for periods or
+    rows the other does not have."""
+    if not has_request_context():
+        return _published(snapshot, audience, threshold)
+    key = ("agora_published", str(snapshot), audience, threshold)
+    held = g.setdefault("agora_published", {})
+    if key not in held:
+        held[key] = _published(snapshot, audience, threshold)
+    return held[key]
+
+
+def _published(snapshot: Path, audience: str, threshold: int) -> Published | None:
     try:
         stat = snapshot.stat()
     except FileNotFoundError:

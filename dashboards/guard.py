@@ -139,6 +139,14 @@ def install_guards(app: Dash) -> None:
     )
 
 
+def set_up_before_serving(server: Flask) -> None:
+    """Dash sets itself up (copies the pages' callbacks into the app) on its first request, and another
+    request arriving meanwhile on a second thread finds no callback for its output. One request
+    here, in each server process before it accepts any (not in a parent that forks: the snapshot
+    read it sets off starts threads a forked child cannot use)."""
+    server.test_client().get("/_dash-dependencies")
+
+
 def unreadable_page(text: str) -> html.Main:
     """The page shown instead of any other while the snapshot cannot be read."""
     return html.Main([

@@ -69,6 +69,12 @@ def check_bind(host: str, port: int) -> None:
         probe.close()
 
 
+def _set_up_worker(worker) -> None:
+    from dashboards.guard import set_up_before_serving
+
+    set_up_before_serving(worker.wsgi)
+
+
 def serve(snapshot: Path, host: str = "127.0.0.1", port: int = 8050, workers: int = 1,
           audience: str = "internal", threshold: int = SMALL_CELL_THRESHOLD) -> None:
     """Serve the dashboard over `snapshot` until interrupted."""
@@ -77,5 +83,5 @@ def serve(snapshot: Path, host: str = "127.0.0.1", port: int = 8050, workers: in
     _DashboardServer(Path(snapshot), audience, threshold, {
         "bind": bind_address(host, port), "workers": max(1, workers), "threads": THREADS_PER_WORKER,
         "worker_class": "gthread", "timeout": 120, "accesslog": None, "errorlog": "-", "loglevel": "warning",
-        "preload_app": True,
+        "preload_app": True, "post_worker_init": _set_up_worker,
     }).run()

@@ -49,6 +49,7 @@ _BUSY = re.compile(r"Could not set lock on file|Conflicting lock is held", re.I)
 _BUSY_PID = re.compile(r"\(PID (\d+)\)")
 _NO_SPACE = re.compile(r"No space left on device|disk is full|Disk quota exceeded", re.I)
 _READ_ONLY = re.compile(r"Permission denied|Read-only file system|Operation not permitted|read[- ]only", re.I)
+_TOO_LARGE = re.compile(r"File too large", re.I)
 _MISSING = re.compile(r"No such file or directory|does not exist", re.I)
 _NAMED_FILE = re.compile(r'(?:file|File) "([^"]+)"')
 
@@ -149,6 +150,10 @@ def explain(exc: BaseException, path: Path, what: str = "warehouse") -> AgoraErr
     if code == errno.ENOSPC or code == errno.EDQUOT or _NO_SPACE.search(text):
         return NoSpaceLeft(f"There is no space left on the disk holding {subject}; free some space there and run "
                            f"the command again (nothing was half-written: the {what} is as it was).")
+    if code == errno.EFBIG or _TOO_LARGE.search(text):
+        return StorageFailure(f"The {what} {subject} cannot grow any larger: the system refuses files this large "
+                              f"(a file size limit, `ulimit -f`, or the file system's own); raise the limit or "
+                              f"move the {what} to another disk, then run the command again.")
     if code in (errno.EACCES, errno.EPERM, errno.EROFS) or _READ_ONLY.search(text):
         beside = subject.resolve() in (path.resolve(), Path(f"{path.resolve()}.wal"))
         found = read_only(path, what) if beside else None

@@ -95,7 +95,7 @@ def publish_snapshot(warehouse: Path, snapshot: Path) -> Path:
     except (duckdb.Error, OSError) as exc:
         # Name the snapshot, not the hidden partial file the user never sees.
         reason = str(explain(exc, snapshot, what="snapshot"))
-        for name in (str(partial.resolve()), str(partial)):
+        for name in (f"{partial.resolve()}.wal", str(partial.resolve()), f"{partial}.wal", str(partial)):
             reason = reason.replace(name, str(snapshot))
         raise PublishFailed(reason) from None
     finally:
