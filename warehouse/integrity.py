@@ -52,9 +52,11 @@ def damage_in_file(path: Path) -> str | None:
         headers = file.read(_HEADERS_SIZE)
         if len(headers) < _HEADERS_SIZE or headers[8:12] != _MAGIC:
             return "it is not a whole DuckDB database file (its header is missing or overwritten)"
-        found = [h for h in (_database_header(headers[i:i + _MAIN_HEADER_SIZE]) for i in (4096, 8192)) if h]
-        if not found:
-            return "both of its database headers fail their checksums"
+        found = [_database_header(headers[i:i + _MAIN_HEADER_SIZE]) for i in (4096, 8192)]
+        if None in found:
+            # DuckDB writes both headers whole (a fresh file's second one too) and refuses a file
+            # whose header fails, current or not.
+            return f"its database header at byte {4096 * (1 + found.index(None)):,} fails its checksum"
         _iteration, block_count, block_size = max(found)
         if block_size != _BLOCK_ALLOC_SIZE:
             return None

@@ -159,3 +159,35 @@ def test_the_data_quality_page_shows_file_names_not_server_paths(tmp_path):
     app, client = _client(snapshot)
     text = _page_content(client, "/data-quality").get_data(as_text=True)
     assert str(folder) not in text
+
+
+def test_serve_refuses_a_busy_port_before_saying_it_is_on_it_and_takes_ipv6(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    from dashboards.server import CannotBind, bind_address, check_bind
+
+    assert bind_address("::", 8050) == "[::]:8050" and bind_address("127.0.0.1", 80) == "127.0.0.1:80"
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        with pytest.raises(CannotBind, match=f"The port {port} on 127.0.0.1 is already in use"):
+            check_bind("127.0.0.1", port)
+        done = subprocess.run([sys.executable, "-m", "agora.cli", "--warehouse", str(tmp_path / "w.duckdb"), "serve",
+                               "--port", str(port)], capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    assert done.returncode != 0 and "dashboard on" not in done.stdout
+    assert done.stderr.strip() == (f"Error: The port {port} on 127.0.0.1 is already in use (another dashboard or "
+                                   f"program listens there): stop it, or choose another port with --port.")
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+            free = probe.getsockname()[1]
+    except OSError:
+        free = None  # no IPv6 loopback on this machine
+    if free is not None:
+        check_bind("::1", free)  # an IPv6 literal is a host, not "host:port"
+    with pytest.raises(CannotBind, match="cannot listen on host 'no-such-host.invalid'"):
+        check_bind("no-such-host.invalid", 8050)
