@@ -96,7 +96,7 @@ class Agora:
         """Replace the warehouse by a checked backup after `confirm` agrees, then republish."""
         from warehouse.backup import restore
 
-        done = restore(backup_file, self.settings.warehouse, self.settings.backups_kept, confirm)
+        done = restore(backup_file, self.settings.warehouse, confirm)
         self.publish(after=done)
         return done
 

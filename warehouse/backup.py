@@ -110,6 +110,9 @@ def backup(warehouse: Path, out: Path) -> Path:
     warehouse, out = Path(warehouse), Path(out)
     if out.resolve() == warehouse.resolve():
         raise AgoraError(f"The backup must go to another file than the warehouse {warehouse} itself.")
+    refused = read_only(out, what="backup")
+    if refused is not None:
+        raise refused
     try:
         # The write lock, held until the copy is made, keeps every writer out; CHECKPOINT puts every
         # committed record into the file itself.
@@ -138,6 +141,13 @@ def keep_backup(warehouse: Path, keep: int) -> Path | None:
     warehouse = Path(warehouse)
     if keep <= 0 or not warehouse.exists():
         return None
+    made = _new_kept_backup(warehouse)
+    for old in kept_backups(warehouse)[:-keep]:
+        old.unlink(missing_ok=True)
+    return made
+
+
+def _new_kept_backup(warehouse: Path) -> Path:
     refused = read_only(warehouse)
     if refused is not None:
         raise refused  # the command that follows could not write either: say why, not where backups go
@@ -146,10 +156,7 @@ def keep_backup(warehouse: Path, keep: int) -> Path | None:
         folder.mkdir(exist_ok=True)
     except OSError as exc:
         raise explain(exc, folder, what="backup folder") from None
-    made = backup(warehouse, folder / f"{warehouse.stem}-{datetime.now(timezone.utc):{_STAMP}}.duckdb")
-    for old in kept_backups(warehouse)[:-keep]:
-        old.unlink(missing_ok=True)
-    return made
+    return backup(warehouse, folder / f"{warehouse.stem}-{datetime.now(timezone.utc):{_STAMP}}.duckdb")
 
 
 @dataclass(frozen=True)
@@ -183,7 +190,7 @@ def contents(path: Path) -> Contents:
     return Contents(runs, as_of, loads, latest, rows)
 
 
-def restore(backup_file: Path, warehouse: Path, keep: int, confirm: Callable[[str], bool]) -> str:
+def restore(backup_file: Path, warehouse: Path, confirm: Callable[[str], bool]) -> str:
     """Replace the warehouse by a checked backup, atomically, after `confirm` agrees to what it is
     told will be replaced. Returns what was done, in one sentence."""
     from warehouse.db import connect
@@ -206,9 +213,10 @@ def restore(backup_file: Path, warehouse: Path, keep: int, confirm: Callable[[st
     if not confirm(question):
         raise RestoreCancelled(f"Nothing was restored: the warehouse {warehouse} is unchanged.")
     if warehouse.exists() and not current_damage:
-        # The replaced state is kept too, so a restore can itself be undone; this also proves no
-        # other command holds the warehouse right now.
-        keep_backup(warehouse, max(keep, 1))
+        # The replaced state is kept too, so a restore can itself be undone (this also proves no other
+        # command holds the warehouse now); no older backup is rotated away here: the one being
+        # restored may be among them.
+        _new_kept_backup(warehouse)
     try:
         partial = _partial(warehouse)
         try:

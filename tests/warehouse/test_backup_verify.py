@@ -121,3 +121,13 @@ def test_a_failed_publish_keeps_the_old_snapshot_and_leaves_nothing(agora, tmp_p
         agora.publish()
     assert agora.settings.snapshot.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_restoring_the_oldest_kept_backup_does_not_rotate_it_away(agora, tmp_path):
+    for name in ("Uno", "Dos"):
+        (tmp_path / "mechanisms.csv").write_text(MECHANISMS.replace("One", name), encoding="utf-8")
+        agora.ingest([tmp_path / "mechanisms.csv"])
+    oldest = kept_backups(agora.settings.warehouse)[0]
+    agora.restore(oldest, confirm=lambda question: True)
+    assert mechanisms(agora.settings.warehouse)[0][1] == "One"
+    assert oldest.exists() and len(kept_backups(agora.settings.warehouse)) == 3
