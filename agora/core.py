@@ -21,8 +21,9 @@ class NotPublished(AgoraError):
         reason = reason.rstrip(".")
         if reason[:2].istitle():  # "The new snapshot ..." continues the sentence: "... refreshed: the new ..."
             reason = reason[0].lower() + reason[1:]
-        super().__init__(f"Records committed, dashboard not refreshed: {reason}; the dashboard "
-                         f"keeps its previous snapshot until `agora publish` succeeds.")
+        done = "Records committed, dashboard not refreshed" if committed is not None else "Dashboard not refreshed"
+        super().__init__(f"{done}: {reason}; the dashboard keeps its previous snapshot until `agora publish` "
+                         f"succeeds.")
         #: what was committed (shown before the error)
         self.committed = committed
 
@@ -79,6 +80,12 @@ class Agora:
         try:
             return publish_snapshot(self.settings.warehouse, self.settings.snapshot)
         except PublishFailed as exc:
+            raise NotPublished(str(exc), committed=after) from None
+        except AgoraError as exc:
+            if after is None:
+                raise
+            # Whatever stopped the publish (the warehouse taken by another command meanwhile, a full
+            # disk), what the command committed stays committed: say both.
             raise NotPublished(str(exc), committed=after) from None
 
     def keep_backup(self) -> Path | None:

@@ -8,6 +8,7 @@ translation; the CLI calls it for anything that escapes a command, `connect` for
 from __future__ import annotations
 
 import errno
+import os
 import re
 from pathlib import Path
 
@@ -48,7 +49,7 @@ _DAMAGE = re.compile(
 _BUSY = re.compile(r"Could not set lock on file|Conflicting lock is held", re.I)
 _BUSY_PID = re.compile(r"\(PID (\d+)\)")
 _NO_SPACE = re.compile(r"No space left on device|disk is full|Disk quota exceeded", re.I)
-_READ_ONLY = re.compile(r"Permission denied|Read-only file system|Operation not permitted|read[- ]only", re.I)
+_READ_ONLY = re.compile(r"Permission denied|Read-only file system|Operation not permitted", re.I)
 _TOO_LARGE = re.compile(r"File too large", re.I)
 _MISSING = re.compile(r"No such file or directory|does not exist", re.I)
 _NAMED_FILE = re.compile(r'(?:file|File) "([^"]+)"')
@@ -101,8 +102,6 @@ def damaged(path: Path, detail: str, what: str = "warehouse") -> DamagedFile:
 def _writable(path: Path) -> bool:
     """Can this process write `path` (a folder: create a file in it)? Asked of the OS itself, since
     permissions alone do not say (a read-only mount, root without CAP_DAC_OVERRIDE)."""
-    import os
-
     if path.is_dir():
         probe = path / f".agora-write-probe-{os.getpid()}"
         try:
@@ -148,8 +147,10 @@ def explain(exc: BaseException, path: Path, what: str = "warehouse") -> AgoraErr
         return FileBusy(f"The {what} {path} is busy: {holder} has it open for writing (an ingest, a build or "
                         f"a restore); try again when it has finished.")
     if code == errno.ENOSPC or code == errno.EDQUOT or _NO_SPACE.search(text):
+        # Only a transaction (the warehouse) or an atomic replace (the snapshot) makes that promise.
+        kept = f" (nothing was half-written: the {what} is as it was)" if what in ("warehouse", "snapshot") else ""
         return NoSpaceLeft(f"There is no space left on the disk holding {subject}; free some space there and run "
-                           f"the command again (nothing was half-written: the {what} is as it was).")
+                           f"the command again{kept}.")
     if code == errno.EFBIG or _TOO_LARGE.search(text):
         return StorageFailure(f"The {what} {subject} cannot grow any larger: the system refuses files this large "
                               f"(a file size limit, `ulimit -f`, or the file system's own); raise the limit or "

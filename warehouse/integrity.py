@@ -60,11 +60,12 @@ def damage_in_file(path: Path) -> str | None:
         _iteration, block_count, block_size = max(found)
         if block_size != _BLOCK_ALLOC_SIZE:
             return None
-        # DuckDB allocates whole blocks, and trims free ones off the end of the file (so the header
-        # may count more blocks than the file holds): a file cut off mid-block is truncated, and the
-        # blocks it does hold are checked.
+        # DuckDB allocates whole blocks, trims free ones off the end of the file (so the header may
+        # count more blocks than the file holds), and may leave part of a block past the ones the
+        # header counts when growing the file failed (a full disk): a file cut off mid-block inside
+        # the blocks the header counts is truncated, and the blocks it does hold are checked.
         held, partial = divmod(path.stat().st_size - _HEADERS_SIZE, block_size)
-        if partial:
+        if partial and held < block_count:
             return f"it is truncated: its last block is cut off after {partial:,} of {block_size:,} bytes"
         present = min(block_count, held)
         words_per_block = block_size // 8

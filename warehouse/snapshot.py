@@ -29,7 +29,7 @@ import duckdb
 from foundation.errors import AgoraError
 from warehouse.contract import ENTITIES, LOAD_ORDER
 from warehouse.db import connect
-from warehouse.faults import explain, read_only as unwritable
+from warehouse.faults import NoSpaceLeft, ReadOnlyLocation, explain, read_only as unwritable
 from warehouse.integrity import damage_in_file
 
 #: the column dating each entity's records (spec: "reference date"); participations are dated by
@@ -72,7 +72,12 @@ def publish_snapshot(warehouse: Path, snapshot: Path) -> Path:
     # missing one created (so a fresh install publishes an empty snapshot), and a journal left by a
     # command that could not checkpoint (a full disk) applied to the file.
     journal = warehouse.with_name(warehouse.name + ".wal")
-    connect(warehouse, read_only=warehouse.exists() and not journal.exists()).close()
+    if not warehouse.exists() or journal.exists():
+        try:
+            connect(warehouse).close()
+        except (NoSpaceLeft, ReadOnlyLocation):
+            pass  # the journal stays for a later writer; reading sees what it holds all the same
+    connect(warehouse, read_only=True).close()
     refused = unwritable(snapshot, what="snapshot")
     if refused is not None:
         raise PublishFailed(str(refused))

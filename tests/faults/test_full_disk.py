@@ -50,7 +50,7 @@ def test_a_disk_full_during_publish_keeps_the_old_snapshot_and_the_next_publish_
     report = run_on_small_disk(tmp_path, built, files, "publish")
     first = report["first"]
     assert first["rc"] != 0
-    assert "96 rows read, 96 loaded" in first["stdout"]  # the records were committed and say so
+    assert "96 rows read, 96 loaded" in first["stdout"], first  # the records were committed and say so
     sentence = one_sentence(first["stderr"])
     assert sentence.startswith("Error: Records committed, dashboard not refreshed: there is no space left")
     assert report["snapshot_unchanged"]

@@ -17,4 +17,4 @@ def test_no_request_fails_while_ingest_build_and_a_failing_publish_run(tmp_path)
     steps = {name.split()[0]: (code, note) for name, code, note in report.steps}
     assert steps["ingest"][0] == 0 and steps["build"][0] == 0, report.render()
     code, note = steps["publish"]
-    assert code != 0 and note.startswith("old snapshot kept; Error: Records committed, dashboard not refreshed")
+    assert code != 0 and note.startswith("old snapshot kept; Error: Dashboard not refreshed")

@@ -117,7 +117,7 @@ def test_a_failed_publish_keeps_the_old_snapshot_and_leaves_nothing(agora, tmp_p
         raise PublishFailed("The new snapshot lacks its table runs.")
 
     monkeypatch.setattr("warehouse.snapshot.verify_published", fail)
-    with pytest.raises(NotPublished, match="^Records committed, dashboard not refreshed: the new snapshot lacks"):
+    with pytest.raises(NotPublished, match="^Dashboard not refreshed: the new snapshot lacks"):
         agora.publish()
     assert agora.settings.snapshot.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
