@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from datetime import date
 from pathlib import Path
 
-from foundation.settings import Settings
+import duckdb
+
 from access.serving import AUTH_MODES
 from access.users import ROLES
+from foundation.settings import DEFAULT_WAREHOUSE, Settings
 from agora.core import Agora
 from foundation.errors import AgoraError
+from warehouse.backup import RestoreCancelled
+from warehouse.faults import explain, first_line
 
 
 def _iso_date(text: str) -> date:
@@ -234,6 +239,40 @@ def cmd_audit(agora: Agora, args) -> int:
     return 0
 
 
+def cmd_publish(agora: Agora, args) -> int:
+    print(f"Published {agora.publish()}")
+    return 0
+
+
+def cmd_verify(agora: Agora, args) -> int:
+    problems = agora.verify()
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return 1
+    print(f"The warehouse {agora.settings.warehouse} and its snapshot {agora.settings.snapshot} check out: "
+          f"every block and every table read back, counts agree.")
+    return 0
+
+
+def cmd_backup(agora: Agora, args) -> int:
+    print(f"Backed up {agora.settings.warehouse} to {agora.backup(args.out)}")
+    return 0
+
+
+def cmd_restore(agora: Agora, args) -> int:
+    def confirm(question: str) -> bool:
+        print(question)
+        if args.yes:
+            return True
+        if not sys.stdin.isatty():
+            raise RestoreCancelled("Nothing was restored: confirm with --yes when not at a terminal.")
+        return input("Replace it? [y/N] ").strip().lower() in ("y", "yes")
+
+    print(agora.restore(args.file, confirm=confirm))
+    return 0
+
+
 def cmd_demo(agora: Agora, args) -> int:
     agora.demo(scale=args.scale, out=args.out, serve=not args.no_serve, on_step=print)
     return 0
@@ -394,6 +433,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", help="only this user's entries (default: everyone's)")
     p.add_argument("--out", type=Path, help="write CSV here instead of printing (default: print)")
 
+    command("publish", cmd_publish, "Publish the dashboard snapshot again (after a publish failed).")
+    command("verify", cmd_verify,
+            "Check the warehouse and its snapshot in full; each problem is one sentence, exit 1 if any.")
+    p = command("backup", cmd_backup, "Write a consistent, checked copy of the warehouse (nothing writes meanwhile).")
+    p.add_argument("--out", type=Path, required=True, help="the backup file to write (required, no default)")
+    p = command("restore", cmd_restore,
+                "Replace the warehouse by a backup, after saying what will be replaced; then republish.")
+    p.add_argument("file", type=Path, help="the backup file (the kept ones are in <warehouse>.backups/)")
+    p.add_argument("--yes", action="store_true", help="replace without asking (default: ask)")
+
     p = command("demo", cmd_demo, "Generate demo data, ingest it, build indicators, serve the dashboard.")
     p.add_argument("--scale", type=int, default=20_000)
     p.add_argument("--out", type=Path, default=Path("demo-data"))
@@ -403,13 +452,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    warehouse = args.warehouse
     try:
         agora = Agora(Settings().with_overrides(warehouse=args.warehouse,
                                                 plausible_dates=getattr(args, "plausible_dates", None)))
+        warehouse = agora.settings.warehouse
         return args.handler(agora, args)
-    except AgoraError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        return 2
     except BrokenPipeError:
         # The reader (`| head`) stopped reading: nothing is wrong with the command itself.
         sys.stderr.close()
@@ -417,6 +465,25 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted; the warehouse is unchanged by the unfinished step.", file=sys.stderr)
         return 130
+    except BaseException as exc:  # not only Exception: a Rust library's panic derives from BaseException
+        if isinstance(exc, SystemExit) or os.environ.get("AGORA_DEBUG"):
+            raise
+        committed = getattr(exc, "committed", None)
+        if committed is not None:
+            print(committed if isinstance(committed, str) else committed.render())
+        print(f"Error: {error_sentence(exc, warehouse)}", file=sys.stderr)
+        return 2
+
+
+def error_sentence(exc: BaseException, warehouse: Path | None) -> str:
+    """The one place an error becomes what the user reads: our own errors as worded, DuckDB, OS and
+    disk errors as one sentence naming the file and what to do, anything else without a traceback."""
+    if isinstance(exc, AgoraError):
+        return str(exc)
+    if isinstance(exc, (duckdb.Error, OSError)):
+        return str(explain(exc, Path(warehouse or DEFAULT_WAREHOUSE)))
+    return (f"Agora stopped on an unexpected error ({type(exc).__name__}: {first_line(exc)}); nothing it was "
+            f"writing was committed; run again with AGORA_DEBUG=1 to see where, and report it.")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,22 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
+from foundation.errors import AgoraError
 from foundation.settings import Settings
+
+
+class NotPublished(AgoraError):
+    """The command's records are committed but the dashboard's snapshot could not be refreshed."""
+
+    def __init__(self, reason: str, committed=None) -> None:
+        reason = reason.rstrip(".")
+        if reason[:2].istitle():  # "The new snapshot ..." continues the sentence: "... refreshed: the new ..."
+            reason = reason[0].lower() + reason[1:]
+        done = "Records committed, dashboard not refreshed" if committed is not None else "Dashboard not refreshed"
+        super().__init__(f"{done}: {reason}; the dashboard keeps its previous snapshot until `agora publish` "
+                         f"succeeds.")
+        #: what was committed (shown before the error)
+        self.committed = committed
 
 
 class Agora:
@@ -27,12 +42,13 @@ class Agora:
 
         options = IngestOptions(ReadOptions(encoding, delimiter),
                                 load_mapping(mapping) if mapping is not None else NO_MAPPING, date_format)
+        self.keep_backup()
         # targets may name any indicator of the catalogue in force (the setting's, else the shipped one)
         result = ingest_paths(
             self.settings.warehouse, paths, entity=entity, known_indicators=self.catalogue().ids,
             options=options, plausible_dates=self.settings.plausible_dates,
         )
-        self.publish()
+        self.publish(after=result)
         return result
 
     def suggest_mapping(self, path: Path, entity: str | None = None, encoding: str | None = None,
@@ -65,16 +81,54 @@ class Agora:
     def import_upr_info(self, files: list[Path], encoding: str | None = None):
         from warehouse.upr_info import import_upr_info
 
+        self.keep_backup()
         result = import_upr_info(self.settings.warehouse, files, encoding=encoding,
                                  plausible_dates=self.settings.plausible_dates)
-        self.publish()
+        self.publish(after=result)
         return result
 
-    def publish(self) -> Path:
-        """Publish the read-only snapshot the dashboards open (atomic replace)."""
-        from warehouse.snapshot import publish_snapshot
+    def publish(self, after=None) -> Path:
+        """Publish the read-only snapshot the dashboards open (checked, then an atomic replace).
 
-        return publish_snapshot(self.settings.warehouse, self.settings.snapshot)
+        `after` is what the command committed just before (an ingest's result, a run): when the
+        publish fails, the error carries it, so the CLI still shows what was committed."""
+        from warehouse.snapshot import PublishFailed, publish_snapshot
+
+        try:
+            return publish_snapshot(self.settings.warehouse, self.settings.snapshot)
+        except PublishFailed as exc:
+            raise NotPublished(str(exc), committed=after) from None
+        except AgoraError as exc:
+            if after is None:
+                raise
+            # Whatever stopped the publish (the warehouse taken by another command meanwhile, a full
+            # disk), what the command committed stays committed: say both.
+            raise NotPublished(str(exc), committed=after) from None
+
+    def keep_backup(self) -> Path | None:
+        """Before a command writes: a checked backup in `<warehouse>.backups/`, the newest few kept."""
+        from warehouse.backup import keep_backup
+
+        return keep_backup(self.settings.warehouse, self.settings.backups_kept)
+
+    def backup(self, out: Path) -> Path:
+        from warehouse.backup import backup
+
+        return backup(self.settings.warehouse, out)
+
+    def restore(self, backup_file: Path, confirm: Callable[[str], bool]) -> str:
+        """Replace the warehouse by a checked backup after `confirm` agrees, then republish."""
+        from warehouse.backup import restore
+
+        done = restore(backup_file, self.settings.warehouse, confirm)
+        self.publish(after=done)
+        return done
+
+    def verify(self) -> list[str]:
+        """Every problem with the warehouse and its snapshot, one sentence each (none: all is well)."""
+        from warehouse.verify import verify
+
+        return verify(self.settings.warehouse, self.settings.snapshot)
 
     # -- metrics ---------------------------------------------------------------------------
     def catalogue(self, path: Path | None = None):
@@ -86,8 +140,10 @@ class Agora:
     def build(self, as_of: date | None = None, catalogue: Path | None = None):
         from metrics.runs import build_run
 
-        run = build_run(self.settings.warehouse, as_of=as_of or date.today(), catalogue=self.catalogue(catalogue))
-        self.publish()
+        chosen = self.catalogue(catalogue)
+        self.keep_backup()
+        run = build_run(self.settings.warehouse, as_of=as_of or date.today(), catalogue=chosen)
+        self.publish(after=run)
         return run
 
     def export(self, out: Path | None, fmt: str, audience: str, indicators=None, grain=None,

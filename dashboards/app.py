@@ -12,6 +12,8 @@ from foundation.settings import SMALL_CELL_THRESHOLD, Settings
 from foundation.errors import AgoraError
 from dashboards.area import catalogue_area_links
 from dashboards.components import current
+from dashboards.data import SnapshotUnreadable
+from dashboards.guard import install_guards, unreadable_page
 from figures.formatting import format_integer
 from metrics.disclosure import AUDIENCES
 
@@ -44,11 +46,15 @@ def create_app(snapshot: Path, audience: str = "internal", threshold: int = SMAL
                                   "small_n": Settings().small_n if small_n is None else small_n}
     app.layout = _layout
     protect(app, settings, auth)
+    install_guards(app)
     return app
 
 
 def _layout() -> html.Div:
-    pub = current()
+    try:
+        pub = current()
+    except SnapshotUnreadable as exc:
+        return html.Div([unreadable_page(str(exc))], className="shell")
     return html.Div([
         html.A("Skip to content", href="#content", className="skip-link"),
         html.Header([

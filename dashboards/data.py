@@ -7,6 +7,7 @@ shows on the next click, without a restart, and otherwise callbacks filter frame
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Callable
@@ -14,12 +15,17 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+from flask import g, has_request_context
 
-from foundation.vocabulary import AREAS, GRAINS
+from foundation.vocabulary import AREAS, GRAINS  # noqa: F401  (the pages import them from here)
+from foundation.errors import AgoraError
 from figures.formatting import n_column
 from metrics.achievement import achieved
 from metrics.disclosure import apply_disclosure
 from metrics.engine import partial_period
+from warehouse.integrity import damage_in_file
+
+_log = logging.getLogger(__name__)
 
 #: figures kept per snapshot before the cache starts afresh
 MAX_DRAWN = 4000
@@ -94,12 +100,36 @@ class Published:
         return self.parts.get((indicator_id, grain), self.indicators.clear())
 
 
-_cache: dict[tuple, tuple[tuple, Published]] = {}
+class SnapshotUnreadable(AgoraError):
+    """The published snapshot exists but cannot be read (damaged, truncated, tables missing)."""
+
+
+#: what the dashboard says instead of a page; no file path (it is shown to anyone who can load a page)
+UNREADABLE = ("The dashboard cannot read its published data right now (the file is damaged or incomplete). "
+              "It shows again by itself once the next `agora ingest`, `agora build` or `agora publish` "
+              "writes a good copy; an operator can run `agora verify` to see what is wrong.")
+
+_cache: dict[tuple, tuple[tuple, Published | SnapshotUnreadable]] = {}
 _cache_lock = threading.Lock()
 
 
 def published(snapshot: Path, audience: str, threshold: int) -> Published | None:
-    """The snapshot as `audience` sees it, or None when none has been published yet."""
+    """The snapshot as `audience` sees it, or None when none has been published yet. A snapshot that
+    cannot be read raises `SnapshotUnreadable` until a readable one replaces it (tried once per file).
+
+    Within one request every call answers the same snapshot: a callback that resolves its view
+    against one snapshot and draws from another, published in between, would ask for periods or
+    rows the other does not have."""
+    if not has_request_context():
+        return _published(snapshot, audience, threshold)
+    key = ("agora_published", str(snapshot), audience, threshold)
+    held = g.setdefault("agora_published", {})
+    if key not in held:
+        held[key] = _published(snapshot, audience, threshold)
+    return held[key]
+
+
+def _published(snapshot: Path, audience: str, threshold: int) -> Published | None:
     try:
         stat = snapshot.stat()
     except FileNotFoundError:
@@ -109,9 +139,15 @@ def published(snapshot: Path, audience: str, threshold: int) -> Published | None
     with _cache_lock:
         cached = _cache.get(key)
         if cached is None or cached[0] != signature:
-            cached = (signature, _read(snapshot, audience, threshold))
+            try:
+                cached = (signature, _read(snapshot, audience, threshold))
+            except (duckdb.Error, OSError, SnapshotUnreadable) as exc:
+                _log.warning("The snapshot %s cannot be read: %s", snapshot, str(exc).splitlines()[0] if str(exc) else exc)
+                cached = (signature, SnapshotUnreadable(UNREADABLE))
             _cache[key] = cached
-        return cached[1]
+    if isinstance(cached[1], SnapshotUnreadable):
+        raise cached[1]
+    return cached[1]
 
 
 #: the record checks of a snapshot published before loads kept them: none
@@ -137,15 +173,26 @@ def _with_n_and_achieved(indicators: pl.DataFrame, catalogue: pl.DataFrame) -> p
     )
 
 
+def _file_name(column: str) -> pl.Expr:
+    """A load's file without the folders it was loaded from: server paths stay on the server."""
+    return pl.col(column).str.replace(r"^.*[/\\]", "")
+
+
 def _read(snapshot: Path, audience: str, threshold: int) -> Published:
     con = duckdb.connect(str(snapshot), read_only=True)
     try:
+        # Every block checked, not just those the tables below happen to use.
+        damage = damage_in_file(snapshot)
+        if damage:
+            raise SnapshotUnreadable(damage)
         frames = {name: con.sql(f"SELECT * FROM {name}").pl() for name in (
             "indicator_values", "runs", "load_log", "quarantine_summary", "freshness", "validation",
             "catalogue", "mechanisms")}
         frames["record_validation"] = _record_validation(con)
     finally:
         con.close()
+    frames["load_log"] = frames["load_log"].with_columns(_file_name("file"))
+    frames["record_validation"] = frames["record_validation"].with_columns(_file_name("file"))
     catalogue = frames["catalogue"].sort("position")
     if "headline" not in catalogue.columns:  # a snapshot published before the catalogue had the field
         catalogue = catalogue.with_columns(headline=pl.lit(False))

@@ -50,6 +50,8 @@ class Settings:
     host: str = field(default_factory=lambda: os.environ.get("AGORA_HOST", "127.0.0.1"))
     #: port the dashboard listens on ($AGORA_PORT)
     port: int = field(default_factory=lambda: int(os.environ.get("AGORA_PORT", "8050")))
+    #: backups kept automatically before each ingest, build and restore, newest last ($AGORA_BACKUPS; 0: none)
+    backups_kept: int = field(default_factory=lambda: int(os.environ.get("AGORA_BACKUPS", "3")))
     #: public outputs suppress a row whose count or denominator is under this
     small_cell_threshold: int = SMALL_CELL_THRESHOLD
     #: dashboards flag a value whose n (denominator, or the count) is under this, and the Overview

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
 from foundation.errors import AgoraError
@@ -60,13 +59,8 @@ class RunInfo:
 
 def chosen_run(warehouse: Path, run_id: str | None) -> RunInfo:
     """The run asked for, or the latest one; a clear error when there is none of that id."""
-    try:
-        runs = list_runs(warehouse).select("run_id", "as_of", "data_hash", "catalogue_hash", "code_version").rows()
-    except duckdb.IOException as exc:
-        raise ExportError(
-            f"The warehouse {warehouse} is busy with another Agora command (an ingest or a build); "
-            f"try again when it has finished."
-        ) from exc
+    # A busy, damaged or missing warehouse is told by `connect`, each by its own name.
+    runs = list_runs(warehouse).select("run_id", "as_of", "data_hash", "catalogue_hash", "code_version").rows()
     if not runs:
         raise ExportError(f"The warehouse {warehouse} has no indicator runs yet: run `agora build` first.")
     if run_id is None:

@@ -26,7 +26,7 @@ from metrics.catalogue import Catalogue, catalogue_from_text, load_catalogue
 from metrics.engine import SORT_KEY, TABLE_COLUMNS, indicator_table, partial_period
 from metrics.validate import check_indicator_table
 from warehouse.contract import LOAD_ORDER, ENTITIES
-from warehouse.db import connect
+from warehouse.db import connect, rollback
 from warehouse.reference import REFERENCE_DIR
 
 #: the code that decides the numbers: every module of metrics, the vocabulary and the reference tables'
@@ -172,7 +172,7 @@ def _store(con: duckdb.DuckDBPyConnection, run: Run, table: pl.DataFrame, catalo
         con.unregister("new_indicator_values")
         con.execute("COMMIT")
     except Exception:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
 
 

@@ -15,16 +15,11 @@ import polars as pl
 from foundation.errors import AgoraError
 from foundation.vocabulary import CROSS
 from metrics.achievement import with_achieved
-from metrics.catalogue import Catalogue, load_catalogue
+from metrics.catalogue import Catalogue
 from metrics.disclosure import apply_disclosure
 from metrics.export import RunInfo, chosen_run
-from metrics.runs import run_table
+from metrics.runs import run_catalogue, run_table
 from warehouse.db import connect
-
-try:  # the catalogue a run was built with (user catalogues); until then the shipped one
-    from metrics.runs import run_catalogue
-except ImportError:  # pragma: no cover - removed once every branch has it
-    run_catalogue = None
 
 #: the entities that carry their own reference date (participations are dated by their engagement)
 REFERENCE_DATE_COLUMNS = {
@@ -72,17 +67,11 @@ class ReportSourceError(AgoraError):
 
 def read_report_source(warehouse: Path, run_id: str | None, audience: str, threshold: int) -> ReportSource:
     run = chosen_run(warehouse, run_id)
-    catalogue = run_catalogue(warehouse, run.run_id) if run_catalogue else load_catalogue()
+    catalogue = run_catalogue(warehouse, run.run_id)
     # Disclosure first: a withheld value must leave no per cent achieved behind to tell it.
     table = with_achieved(apply_disclosure(run_table(warehouse, run.run_id), audience, threshold), catalogue)
     table = table.filter(~pl.col("breakdown").str.contains(CROSS, literal=True))
-    try:
-        con = connect(warehouse, read_only=True)
-    except duckdb.IOException as exc:
-        raise ReportSourceError(
-            f"The warehouse {warehouse} is being written by another Agora command; "
-            f"write the report when it has finished ({exc})."
-        ) from exc
+    con = connect(warehouse, read_only=True)
     try:
         validation, built_at = _validation_and_build_time(con, run.run_id)
         loads = _loads(con, built_at)

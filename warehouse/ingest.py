@@ -40,7 +40,7 @@ from expectations.raw_records import date_range_parameters, stored_suite, unexpe
 from warehouse.coerce import (PROBLEM_SCHEMA, Coerced, ReadingRules, as_text, coerce_records, no_problems,
                               reasons_from_template, rule_text_of, type_checked_columns, type_rule)
 from warehouse.contract import ENTITIES, LOAD_ORDER, Column, Entity
-from warehouse.db import connect
+from warehouse.db import connect, rollback
 from warehouse.loadlog import LoadRecord, record_load
 from warehouse.mapping import (NO_MAPPING, Mapping, apply_mapping, checked_date_format, did_you_mean,
                                mapped_column_names)
@@ -566,7 +566,7 @@ def _load(warehouse: Path, batches: list[Batch], known_indicators: frozenset[str
                 with _timed(timings, "commit"):
                     con.execute("COMMIT")
             except BaseException:
-                con.execute("ROLLBACK")
+                rollback(con)
                 raise
     finally:
         con.close()

@@ -303,14 +303,20 @@ def _read_xlsx(path: Path, entity: str) -> tuple[pl.DataFrame, tuple[str, ...]]:
 
 
 def _read_parquet(path: Path) -> pl.DataFrame:
+    import pyarrow
+    import pyarrow.parquet
+
+    unreadable = (pyarrow.ArrowException, pl.exceptions.PolarsError, OSError, ValueError)
     try:
-        width = len(pl.read_parquet_schema(path))
-    except _PARSE_ERRORS:
+        width = len(pyarrow.parquet.read_schema(path))
+    except unreadable:
         raise UnreadableFile(f"{path} cannot be read as Parquet: it is damaged or not a Parquet file.") from None
     _refuse_too_wide(path, width)
     try:
-        return pl.read_parquet(path)
-    except _PARSE_ERRORS:
+        # Decoded by Arrow, which checks a damaged page and raises; polars' own reader panics on some
+        # (a Rust panic: a message on stderr and an exception no `except Exception` catches).
+        return pl.from_arrow(pyarrow.parquet.read_table(path))
+    except unreadable:
         raise UnreadableFile(f"{path} cannot be read as Parquet: it is damaged or not a Parquet file.") from None
 
 

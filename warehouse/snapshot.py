@@ -26,8 +26,11 @@ from pathlib import Path
 
 import duckdb
 
+from foundation.errors import AgoraError
 from warehouse.contract import ENTITIES, LOAD_ORDER
 from warehouse.db import connect
+from warehouse.faults import NoSpaceLeft, ReadOnlyLocation, explain, read_only as unwritable
+from warehouse.integrity import damage_in_file
 
 #: the column dating each entity's records (spec: "reference date"); participations are dated by
 #: their engagement, and entities without a date (mechanisms, organisations, targets) have none
@@ -48,28 +51,77 @@ INDICATOR_COLUMNS = (
 )
 
 
+#: every table a snapshot holds; a file lacking one is not a snapshot the dashboards can read
+SNAPSHOT_TABLES = ("runs", "indicator_values", "load_log", "quarantine_summary", "freshness", "validation",
+                   "record_validation", "catalogue", "mechanisms")
+
+
+class PublishFailed(AgoraError):
+    """The snapshot could not be written or did not check out; the previous one still serves."""
+
+
 def publish_snapshot(warehouse: Path, snapshot: Path) -> Path:
-    """Write the dashboards' snapshot of `warehouse` to `snapshot`, replacing any older one atomically."""
+    """Write the dashboards' snapshot of `warehouse` to `snapshot`, replacing any older one atomically.
+
+    The new file is checked before it replaces the old one (every table present with the row count
+    of the source, checkpointed, its blocks whole, synced to disk): on any failure the previous
+    snapshot stays, nothing is left behind, and `PublishFailed` says why; the next publish retries.
+    """
     warehouse, snapshot = Path(warehouse), Path(snapshot)
-    # Open (and migrate) through the one entry point, so a fresh or older warehouse is readable.
-    connect(warehouse).close()
-    # A publish killed midway leaves only its hidden partial file behind; the next one clears it.
-    for stale in snapshot.parent.glob(f".{snapshot.name}.*.partial"):
-        if not _process_alive(int(stale.suffixes[-2].lstrip("."))):
-            stale.unlink(missing_ok=True)
+    # Open through the one entry point: a damaged warehouse is refused, an older one upgraded, a
+    # missing one created (so a fresh install publishes an empty snapshot), and a journal left by a
+    # command that could not checkpoint (a full disk) applied to the file.
+    journal = warehouse.with_name(warehouse.name + ".wal")
+    if not warehouse.exists() or journal.exists():
+        try:
+            connect(warehouse).close()
+        except (NoSpaceLeft, ReadOnlyLocation):
+            pass  # the journal stays for a later writer; reading sees what it holds all the same
+    connect(warehouse, read_only=True).close()
+    refused = unwritable(snapshot, what="snapshot")
+    if refused is not None:
+        raise PublishFailed(str(refused))
+    _clear_stale_partials(snapshot)
     partial = snapshot.with_name(f".{snapshot.name}.{os.getpid()}.partial")
     try:
         con = duckdb.connect(str(partial))
         try:
             con.execute("ATTACH ? AS wh (READ_ONLY)", [str(warehouse)])
             _copy_snapshot_tables(con)
+            expected = _expected_rows(con)
             con.execute("DETACH wh")
+            con.execute("CHECKPOINT")
         finally:
             con.close()
+        _fsync(partial)
+        verify_published(partial, expected)
         os.replace(partial, snapshot)
+        _fsync(snapshot.parent)
+    except (duckdb.Error, OSError) as exc:
+        # Name the snapshot, not the hidden partial file the user never sees.
+        reason = str(explain(exc, snapshot, what="snapshot"))
+        for name in (f"{partial.resolve()}.wal", str(partial.resolve()), f"{partial}.wal", str(partial)):
+            reason = reason.replace(name, str(snapshot))
+        raise PublishFailed(reason) from None
     finally:
-        partial.unlink(missing_ok=True)
+        _remove_partial(partial)
     return snapshot
+
+
+def _clear_stale_partials(snapshot: Path) -> None:
+    """A publish killed midway leaves only its hidden partial file (and its journal) behind; the next
+    one clears them, unless the process that wrote them is still at work."""
+    for stale in snapshot.parent.glob(f".{snapshot.name}.*.partial"):
+        if not _process_alive(int(stale.suffixes[-2].lstrip("."))):
+            _remove_partial(stale)
+    for journal in snapshot.parent.glob(f".{snapshot.name}.*.partial.wal"):
+        if not _process_alive(int(journal.suffixes[-3].lstrip("."))):
+            journal.unlink(missing_ok=True)
+
+
+def _remove_partial(partial: Path) -> None:
+    partial.unlink(missing_ok=True)
+    partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
 
 
 def _process_alive(pid: int) -> bool:
@@ -80,6 +132,59 @@ def _process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _fsync(path: Path) -> None:
+    """Make a file's (or a folder's: its entries') contents durable before anyone relies on them."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _expected_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The row count each snapshot table must hold: the source's where a table copies it, and what
+    was written where a table is derived (checked again once the file is closed and reopened)."""
+    from_source = {
+        "runs": "SELECT count(*) FROM wh.runs",
+        "indicator_values": "SELECT count(*) FROM wh.indicator_values "
+                            "WHERE run_id = (SELECT run_id FROM wh.runs ORDER BY built_at DESC, run_id LIMIT 1)",
+        "load_log": "SELECT count(*) FROM wh.load_log",
+        "mechanisms": "SELECT count(*) FROM wh.mechanisms",
+    }
+    expected = {table: con.sql(query).fetchall()[0][0] for table, query in from_source.items()}
+    expected["freshness"] = len(ENTITIES)
+    for table in SNAPSHOT_TABLES:
+        if table not in expected:
+            expected[table] = con.sql(f"SELECT count(*) FROM main.{table}").fetchall()[0][0]
+    return expected
+
+
+def verify_published(path: Path, expected_tables: dict[str, int]) -> None:
+    """Check a written snapshot file before it is published: it is checkpointed (no journal beside
+    it), its blocks are whole, and it holds each expected table with exactly its row count. Raises
+    `PublishFailed` naming the first thing wrong."""
+    path = Path(path)
+    if path.with_name(path.name + ".wal").exists():
+        raise PublishFailed(f"The new snapshot was not checkpointed (its journal {path.name}.wal is still there).")
+    damage = damage_in_file(path)
+    if damage:
+        raise PublishFailed(f"The new snapshot is damaged: {damage}.")
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        held = {row[0] for row in con.sql(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+        for table, rows in expected_tables.items():
+            if table not in held:
+                raise PublishFailed(f"The new snapshot lacks its table {table}.")
+            # Table names come from our own list, never from user text.
+            found = con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+            if found != rows:
+                raise PublishFailed(f"The new snapshot's table {table} holds {found:,} rows where its source "
+                                    f"holds {rows:,}.")
+    finally:
+        con.close()
 
 
 def _copy_snapshot_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -17,6 +17,7 @@ from foundation.settings import Settings
 from agora.core import Agora
 from metrics.export import TABLE_COLUMNS, ExportError, export_run
 from warehouse.db import connect
+from warehouse.faults import FileBusy
 
 AS_OF = date(2026, 6, 30)
 RUN = "run-2026-06-30"
@@ -258,7 +259,7 @@ def test_a_warehouse_held_by_another_command_is_a_clear_error(warehouse, tmp_pat
     )
     try:
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(ExportError, match="is busy with another Agora command .* try again when it has finished"):
+        with pytest.raises(FileBusy, match=r"is busy: process \d+ has it open for writing .* try again when it has finished"):
             export(warehouse, tmp_path / "t.csv")
     finally:
         holder.communicate("")

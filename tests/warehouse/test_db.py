@@ -36,7 +36,7 @@ def test_a_warehouse_written_by_a_newer_agora_is_refused(tmp_path: Path, read_on
 
 
 def test_reading_a_missing_warehouse_says_what_to_do_and_creates_nothing(tmp_path: Path) -> None:
-    with pytest.raises(WarehouseError, match=r"There is no warehouse at .*Run `agora ingest` first"):
+    with pytest.raises(WarehouseError, match=r"There is no warehouse at .*run `agora ingest` first"):
         connect(tmp_path / "missing.duckdb", read_only=True)
     assert not (tmp_path / "missing.duckdb").exists()
 
