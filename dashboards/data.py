@@ -16,6 +16,7 @@ import duckdb
 import polars as pl
 
 from foundation.vocabulary import AREAS, GRAINS  # noqa: F401  (the pages import them from here)
+from foundation.settings import public_snapshot_beside
 from metrics.disclosure import apply_disclosure
 
 #: figures kept per snapshot before the cache starts afresh
@@ -80,6 +81,9 @@ _cache_lock = threading.Lock()
 
 def published(snapshot: Path, audience: str, threshold: int) -> Published | None:
     """The snapshot as `audience` sees it, or None when none has been published yet."""
+    if audience == "public":
+        # A public view reads the public snapshot: the internal numbers are not even in memory.
+        snapshot = public_snapshot_beside(snapshot)
     try:
         stat = snapshot.stat()
     except FileNotFoundError:
@@ -116,7 +120,9 @@ def _read(snapshot: Path, audience: str, threshold: int) -> Published:
         frames["record_validation"] = _record_validation(con)
     finally:
         con.close()
-    indicators = apply_disclosure(frames["indicator_values"], audience, threshold)
+    indicators = frames["indicator_values"]
+    if audience != "public":
+        indicators = apply_disclosure(indicators, audience, threshold)
     quarantine = frames["quarantine_summary"]
     if audience == "public":
         # A reason may quote a rejected row's values, which can name an organisation.

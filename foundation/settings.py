@@ -21,13 +21,19 @@ class Settings:
     host: str = field(default_factory=lambda: os.environ.get("AGORA_HOST", "127.0.0.1"))
     #: port the dashboard listens on ($AGORA_PORT)
     port: int = field(default_factory=lambda: int(os.environ.get("AGORA_PORT", "8050")))
-    #: public outputs suppress a row whose count or denominator is under this
-    small_cell_threshold: int = SMALL_CELL_THRESHOLD
+    #: public outputs withhold every number under this ($AGORA_SMALL_CELL_THRESHOLD)
+    small_cell_threshold: int = field(default_factory=lambda: int(
+        os.environ.get("AGORA_SMALL_CELL_THRESHOLD", str(SMALL_CELL_THRESHOLD))))
 
     @property
     def snapshot(self) -> Path:
         """The read-only copy dashboards open, published atomically after each build or ingest."""
         return self.warehouse.with_name(self.warehouse.stem + ".published.duckdb")
+
+    @property
+    def public_snapshot(self) -> Path:
+        """The snapshot a public dashboard opens: public numbers only, published beside the other."""
+        return public_snapshot_beside(self.snapshot)
 
     def with_overrides(self, **overrides) -> "Settings":
         """A copy with the non-None overrides applied (how CLI flags win over env vars)."""
@@ -35,3 +41,9 @@ class Settings:
         if "warehouse" in given:
             given["warehouse"] = Path(given["warehouse"])
         return replace(self, **given)
+
+
+def public_snapshot_beside(snapshot: Path) -> Path:
+    """The public snapshot published with `snapshot` (`agora.published.duckdb` -> `agora.public.duckdb`)."""
+    snapshot = Path(snapshot)
+    return snapshot.with_name(snapshot.name.removesuffix(".published.duckdb").removesuffix(".duckdb") + ".public.duckdb")
