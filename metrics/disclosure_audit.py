@@ -98,9 +98,15 @@ def read_public(path: Path) -> pl.DataFrame:
     else:
         raise SystemExit(f"{path}: the auditor reads CSV, JSON Lines or Parquet exports, not {suffix or 'this file'}.")
     casts = {c: t for c, t in TABLE_SCHEMA.items() if c in frame.columns}
-    return frame.with_columns(
-        pl.col(c).cast(t) if t != pl.Boolean else pl.col(c).cast(pl.String).str.to_lowercase() == "true"
-        for c, t in casts.items())
+    def typed(column: str, dtype) -> pl.Expr:
+        text = pl.col(column).cast(pl.String)
+        if dtype == pl.Boolean:
+            return text.str.to_lowercase() == "true"
+        if dtype == pl.Date:
+            return text.str.to_date()
+        return text.cast(dtype)
+
+    return frame.with_columns(typed(c, t).alias(c) for c, t in casts.items())
 
 
 def main(argv: list[str] | None = None) -> int:
