@@ -24,10 +24,6 @@ WITHHELD_COLUMNS = ("numerator", "denominator", "value", "status")
 ROW_KEY = ("indicator_id", "grain", "period", "breakdown", "breakdown_value")
 
 
-class DisclosureError(AgoraError):
-    """A public table the disclosure audit refuses."""
-
-
 def suppression_rule(threshold: int) -> str:
     """The public rule in words, for the About sheet of exports and the notes of reports."""
     return (
@@ -57,7 +53,7 @@ def apply_disclosure(table: pl.DataFrame, audience: str, threshold: int) -> pl.D
 def public_table(table: pl.DataFrame, threshold: int) -> pl.DataFrame:
     """The public edition of an indicator table: protected, audited, sensitive columns dropped."""
     from metrics.disclosure_audit import audit
-    from metrics.protection import protect
+    from metrics.protection import DisclosureError, protect
 
     table = table.drop([c for c in SENSITIVE_COLUMNS if c in table.columns])
     if table.is_empty():

@@ -27,9 +27,14 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components, shortest_path
 from scipy.sparse.linalg import lsqr
 
+from foundation.errors import AgoraError
 from foundation.vocabulary import CROSS, TOTAL
 
 FIELDS = {"N": 0, "D": 1, "V": 2}
+
+
+class DisclosureError(AgoraError):
+    """A public table that cannot be made safe, or that fails the disclosure audit."""
 #: a family of relations keeps an equality between two indicators' quantities when it holds in at
 #: least this share of the cells they share (so an attacker would suspect it), then uses it in
 #: every cell where it holds exactly
@@ -444,7 +449,9 @@ def protect(internal: pl.DataFrame, threshold: int, rel: pl.DataFrame | None = N
             return withheld
         added = _breakers(members, found.recoverable, withheld)
         if not len(added):
-            raise RuntimeError("secondary suppression found nothing left to withhold")
+            raise DisclosureError(
+                "Secondary suppression found no published row left to withhold while a withheld "
+                "number could still be worked back; the public table is not written.")
         withheld = np.union1d(withheld, added)
 
 
