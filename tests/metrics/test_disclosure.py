@@ -212,3 +212,27 @@ def test_the_auditor_flags_published_small_cells_wrong_numbers_and_shown_status(
 def test_protect_is_deterministic():
     internal = cross_indicator()
     assert protect(internal, 5).tolist() == protect(internal, 5).tolist()
+
+
+CROSSED = table(
+    cell("PAR-01", "count", "2026", 40),
+    cell("PAR-01", "count", "2026", 20, breakdown="mechanism_id", value="CCPR"),
+    cell("PAR-01", "count", "2026", 20, breakdown="mechanism_id", value="UPR"),
+    cell("PAR-01", "count", "2026", 25, breakdown="region", value="AG"),
+    cell("PAR-01", "count", "2026", 15, breakdown="region", value="EEG"),
+    cell("PAR-01", "count", "2026", 3, breakdown="mechanism_id|region", value="CCPR|AG"),
+    cell("PAR-01", "count", "2026", 17, breakdown="mechanism_id|region", value="CCPR|EEG"),
+    cell("PAR-01", "count", "2026", 22, breakdown="mechanism_id|region", value="UPR|AG"),
+    cell("PAR-01", "count", "2026", 8, breakdown="mechanism_id|region", value="UPR|EEG"),
+)
+
+
+def test_crossed_cells_summing_to_their_mechanism_and_to_their_plain_value_are_protected():
+    primary = np.flatnonzero(small_rows(CROSSED, 5).to_numpy())
+    assert recoverable(CROSSED, primary) == 1   # CCPR|AG = 20 - 17 = 25 - 22
+    public = apply_disclosure(CROSSED, "public", 5)
+    report = audit(CROSSED, public, 5)
+    assert report.safe, report.summary()
+    # both ways out are closed: over regions within CCPR, and over mechanisms within AG
+    hidden = withheld_keys(public)
+    assert ("PAR-01", "2026", "CCPR|AG") in hidden and len(hidden) >= 4
