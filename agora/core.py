@@ -56,19 +56,11 @@ class Agora:
     def publish(self) -> Path:
         """Publish the read-only snapshot the dashboards open (atomic replace), and beside it the
         public snapshot holding only public numbers (what a public dashboard opens)."""
-        import duckdb
-
-        from metrics.disclosure import apply_disclosure
-        from warehouse.snapshot import publish_public_snapshot, publish_snapshot
+        from metrics.disclosure import publish_public
+        from warehouse.snapshot import publish_snapshot
 
         snapshot = publish_snapshot(self.settings.warehouse, self.settings.snapshot)
-        con = duckdb.connect(str(snapshot), read_only=True)
-        try:
-            internal = con.sql("SELECT * FROM indicator_values").pl()
-        finally:
-            con.close()
-        public = apply_disclosure(internal, "public", self.settings.small_cell_threshold)
-        publish_public_snapshot(snapshot, self.settings.public_snapshot, public)
+        publish_public(snapshot, self.settings.public_snapshot, self.settings.small_cell_threshold)
         return snapshot
 
     # -- metrics ---------------------------------------------------------------------------

@@ -10,6 +10,9 @@ numerator, denominator, value and status are empty and `suppressed` is true.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import duckdb
 import polars as pl
 
 from foundation.errors import AgoraError
@@ -72,3 +75,16 @@ def public_table(table: pl.DataFrame, threshold: int) -> pl.DataFrame:
             f"published; report this to the Agora maintainers with the run id."
         )
     return public.sort("_position").drop("_position")
+
+
+def publish_public(snapshot: Path, public: Path, threshold: int) -> Path:
+    """Write the public snapshot `public` beside the published `snapshot`: its indicator table is
+    the public edition, so a public dashboard never holds an internal number."""
+    from warehouse.snapshot import publish_public_snapshot
+
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        internal = con.sql("SELECT * FROM indicator_values").pl()
+    finally:
+        con.close()
+    return publish_public_snapshot(snapshot, public, public_table(internal, threshold))
