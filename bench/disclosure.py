@@ -40,6 +40,8 @@ def main() -> None:
     for label, rows in (("old rule (count or denominator)", before), ("primary rule", primary),
                         ("primary + secondary (published)", after)):
         print(f"  {label:34} {rows:>9,} withheld  {rows / table.height:6.1%}")
+    by_grain = public.group_by("grain").agg(pl.col("suppressed").mean()).sort("grain").rows()
+    print("  withheld after, by grain: " + ", ".join(f"{grain} {share:.1%}" for grain, share in by_grain))
     print(f"  protection + audit: {wall:.1f} s wall, {cpu:.1f} s CPU")
 
 
