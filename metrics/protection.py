@@ -397,34 +397,36 @@ def exposure(internal: pl.DataFrame, withheld: np.ndarray, threshold: int,
     withheld = np.unique(np.asarray(withheld, dtype=np.int64))
     guarded = withheld if guarded is None else np.unique(np.asarray(guarded, dtype=np.int64))
     unknown_q = q.filter(pl.col("row").is_in(withheld))["qid"].to_numpy()
-    # A complement enters as a fresh unknown in one relation of its own, which changes what the
-    # other relations determine about nothing else: one solve answers both.
-    complements, extra = _complements(internal, rel, guarded, threshold)
-    pinned = set(determined(pl.concat([rel, extra]), np.concatenate([unknown_q, complements])).tolist())
+    pinned = set(determined(rel, unknown_q).tolist())
     targets = protected_quantities(q, internal, guarded, threshold)
     recoverable = [int(x) for x in targets["qid"].to_list() if x in pinned]
-    recoverable += sorted(int(x) for x in complements if x in pinned)
+    recoverable += _recoverable_complements(internal, rel, guarded, threshold, unknown_q)
     small = small_rows(internal, threshold).to_numpy()
     published_small = np.setdiff1d(np.flatnonzero(small), withheld)
     return Exposure(recoverable=np.array(sorted(recoverable), dtype=np.int64), small_published=published_small)
 
 
-def _complements(internal: pl.DataFrame, rel: pl.DataFrame, withheld: np.ndarray,
-                 threshold: int) -> tuple[np.ndarray, pl.DataFrame]:
-    """The complements to guard (withheld ratios whose denominator - numerator is under the
-    threshold) as pseudo-quantities (qid -1 - row), and their relations c - D + N = 0."""
+def _recoverable_complements(internal: pl.DataFrame, rel: pl.DataFrame, withheld: np.ndarray,
+                             threshold: int, unknown_q: np.ndarray) -> list[int]:
+    """Ratios withheld with denominator - numerator under the threshold whose complement the
+    relations determine: tested by adding the complement as one more relation c = D - N with c
+    a fresh unknown (qid -1 - row)."""
     frame = internal.select("unit", "numerator", "denominator").with_row_index("row").with_columns(
         pl.col("row").cast(pl.Int64)).filter(
         pl.col("row").is_in(withheld) & (pl.col("unit") == "ratio")
         & ((pl.col("denominator") - pl.col("numerator")) < threshold))
-    rows = frame["row"].to_numpy()
+    if frame.is_empty():
+        return []
     base = int(rel["rel"].max()) + 1 if rel.height else 0
+    rows = frame["row"].to_numpy()
     extra = pl.DataFrame({
         "rel": np.repeat(base + np.arange(len(rows)), 3),
         "qid": np.column_stack([-1 - rows, rows * 3 + 1, rows * 3]).ravel(),
         "coef": np.tile([1.0, -1.0, 1.0], len(rows)),
     }, schema={"rel": pl.Int64, "qid": pl.Int64, "coef": pl.Float64})
-    return -1 - rows, extra
+    complements = -1 - rows
+    pinned = determined(pl.concat([rel, extra]), np.concatenate([unknown_q, complements]))
+    return sorted(int(q) for q in pinned if q < 0)
 
 
 # -- choosing what to withhold --------------------------------------------------------------------
