@@ -92,10 +92,14 @@ class Agora:
 
         `after` is what the command committed just before (an ingest's result, a run): when the
         publish fails, the error carries it, so the CLI still shows what was committed."""
+        from metrics.disclosure import publish_public
         from warehouse.snapshot import PublishFailed, publish_snapshot
 
         try:
-            return publish_snapshot(self.settings.warehouse, self.settings.snapshot)
+            snapshot = publish_snapshot(self.settings.warehouse, self.settings.snapshot)
+            # beside it the public snapshot, holding only public numbers (what a public dashboard opens)
+            publish_public(snapshot, self.settings.public_snapshot, self.settings.small_cell_threshold)
+            return snapshot
         except PublishFailed as exc:
             raise NotPublished(str(exc), committed=after) from None
         except AgoraError as exc:

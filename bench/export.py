@@ -7,7 +7,10 @@ grains and breakdowns makes tens of thousands). Each export runs in a child proc
 so its peak memory (ru_maxrss from wait4) is its alone; wall time is the export's, from
 reading the run to the closed file, without the interpreter's start and imports. The baseline is polars
 writing the same run table with no disclosure, ordering, neutralising or fixed number format:
-the ratio says what Agora's guarantees cost.
+the ratio says what Agora's guarantees cost. Last, the same CSV export for the internal audience
+says what the public edition's protection and audit add. The synthetic table's cells are
+unrelated, so its relations are few; `python -m bench disclosure --warehouse W` measures them on
+a real build.
 """
 
 from __future__ import annotations
@@ -82,8 +85,8 @@ def child(kind: str, fmt: str, warehouse: Path, out: Path) -> None:
     from metrics.runs import run_table
 
     started = time.perf_counter()
-    if kind == "ours":
-        export_run(warehouse, out, fmt, "public", small_cell_threshold=5)
+    if kind in ("ours", "internal"):
+        export_run(warehouse, out, fmt, "public" if kind == "ours" else "internal", small_cell_threshold=5)
     else:
         table = run_table(warehouse, "bench-run")
         {"csv": table.write_csv, "json": table.write_ndjson, "parquet": table.write_parquet,
@@ -125,6 +128,11 @@ def main() -> None:
             print(f"{fmt:8} {wall:8.2f} {args.scale / wall:10,.0f} {peak:9.0f} "
                   f"{ours_out.stat().st_size / 2**20:8.1f} | {base_wall:7.2f} {base_peak:9.0f} "
                   f"{wall / base_wall:7.2f} {peak / base_peak:6.2f}")
+        # The public edition's protection and audit: the same export for the internal audience skips them.
+        internal_wall, _ = measured("internal", "csv", warehouse, Path(folder) / "internal.csv")
+        public_wall, _ = measured("ours", "csv", warehouse, Path(folder) / "public.csv")
+        print(f"protection + audit add {public_wall - internal_wall:.2f} s to a CSV export "
+              f"({public_wall:.2f} s public, {internal_wall:.2f} s internal)")
 
 
 if __name__ == "__main__":

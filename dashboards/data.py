@@ -21,6 +21,7 @@ from foundation.vocabulary import AREAS, GRAINS  # noqa: F401  (the pages import
 from foundation.errors import AgoraError
 from figures.formatting import n_column
 from metrics.achievement import achieved
+from foundation.settings import public_snapshot_beside
 from metrics.disclosure import apply_disclosure
 from metrics.engine import partial_period
 from warehouse.integrity import damage_in_file
@@ -120,6 +121,9 @@ def published(snapshot: Path, audience: str, threshold: int) -> Published | None
     Within one request every call answers the same snapshot: a callback that resolves its view
     against one snapshot and draws from another, published in between, would ask for periods or
     rows the other does not have."""
+    if audience == "public":
+        # A public view reads the public snapshot: the internal numbers are not even in memory.
+        snapshot = public_snapshot_beside(snapshot)
     if not has_request_context():
         return _published(snapshot, audience, threshold)
     key = ("agora_published", str(snapshot), audience, threshold)
@@ -199,7 +203,9 @@ def _read(snapshot: Path, audience: str, threshold: int) -> Published:
     values = frames["indicator_values"]
     if "partial" not in values.columns:  # a snapshot published before spec v2's partial periods
         values = values.with_columns(partial=partial_period())
-    indicators = _with_n_and_achieved(apply_disclosure(values, audience, threshold), catalogue)
+    # the public snapshot's numbers are public already (secondary suppression included)
+    disclosed = values if audience == "public" else apply_disclosure(values, audience, threshold)
+    indicators = _with_n_and_achieved(disclosed, catalogue)
     quarantine = frames["quarantine_summary"]
     if audience == "public":
         # A reason may quote a rejected row's values, which can name an organisation.

@@ -52,8 +52,9 @@ class Settings:
     port: int = field(default_factory=lambda: int(os.environ.get("AGORA_PORT", "8050")))
     #: backups kept automatically before each ingest, build and restore, newest last ($AGORA_BACKUPS; 0: none)
     backups_kept: int = field(default_factory=lambda: int(os.environ.get("AGORA_BACKUPS", "3")))
-    #: public outputs suppress a row whose count or denominator is under this
-    small_cell_threshold: int = SMALL_CELL_THRESHOLD
+    #: public outputs withhold every number under this ($AGORA_SMALL_CELL_THRESHOLD)
+    small_cell_threshold: int = field(default_factory=lambda: int(
+        os.environ.get("AGORA_SMALL_CELL_THRESHOLD", str(SMALL_CELL_THRESHOLD))))
     #: dashboards flag a value whose n (denominator, or the count) is under this, and the Overview
     #: shows no headline number on it ($AGORA_SMALL_N); not the disclosure threshold
     small_n: int = field(default_factory=lambda: int(os.environ.get("AGORA_SMALL_N", str(SMALL_N))))
@@ -96,6 +97,11 @@ class Settings:
         pipeline holds the warehouse."""
         return self.warehouse.with_name(self.warehouse.stem + ".access.sqlite")
 
+    @property
+    def public_snapshot(self) -> Path:
+        """The snapshot a public dashboard opens: public numbers only, published beside the other."""
+        return public_snapshot_beside(self.snapshot)
+
     def with_overrides(self, **overrides) -> "Settings":
         """A copy with the non-None overrides applied (how CLI flags win over env vars)."""
         given = {k: v for k, v in overrides.items() if v is not None}
@@ -105,3 +111,9 @@ class Settings:
         if isinstance(given.get("plausible_dates"), str):
             given["plausible_dates"] = parse_date_range(given["plausible_dates"], "--plausible-dates")
         return replace(self, **given)
+
+
+def public_snapshot_beside(snapshot: Path) -> Path:
+    """The public snapshot published with `snapshot` (`agora.published.duckdb` -> `agora.public.duckdb`)."""
+    snapshot = Path(snapshot)
+    return snapshot.with_name(snapshot.name.removesuffix(".published.duckdb").removesuffix(".duckdb") + ".public.duckdb")

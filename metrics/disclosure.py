@@ -1,49 +1,90 @@
 """The disclosure rule for indicator rows: the one place exports, dashboards and reports apply it.
 
-A public row whose count or denominator is under the small-cell threshold could point at a handful
-of organisations, some of which face reprisals, so its numbers are withheld and `suppressed` says so.
+A public row could point at a handful of organisations, some of which face reprisals. So the
+public table withholds every row that would publish a small number (the primary rule) and every
+further row needed so that no withheld number can be worked back from published ones
+(`metrics.protection`), then audits the result (`metrics.disclosure_audit`): a public table that
+fails the audit is never returned. A withheld row keeps its labels, baseline and target; its
+numerator, denominator, value and status are empty and `suppressed` is true.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import duckdb
 import polars as pl
 
 from foundation.errors import AgoraError
 from foundation.vocabulary import AUDIENCES
 from warehouse.contract import ENTITIES
 
-
 #: columns the data contract marks sensitive (organisation name, id, at_risk): never public
 SENSITIVE_COLUMNS = tuple(sorted({c.name for e in ENTITIES.values() for c in e.columns if c.sensitive}))
+#: what a withheld row leaves empty (status too: `met` against a target of 1 would tell the count)
+WITHHELD_COLUMNS = ("numerator", "denominator", "value", "status")
+#: the key of a row, so protection does not depend on the order rows come in
+ROW_KEY = ("indicator_id", "grain", "period", "breakdown", "breakdown_value")
 
 
 def suppression_rule(threshold: int) -> str:
     """The public rule in words, for the About sheet of exports and the notes of reports."""
     return (
-        f"In public outputs a row is suppressed when its count (for counts) or its denominator "
-        f"(for ratios, means, medians and the index) is under {threshold}: its numerator, "
-        f"denominator and value are left empty and its 'suppressed' column is true. "
-        f"Internal outputs carry every row unsuppressed. Organisation names, ids and risk "
-        f"status never appear in any export."
+        f"In public outputs a row is withheld when it would show a number under {threshold} "
+        f"(0 included): a count, a ratio's numerator, denominator or denominator minus numerator, "
+        f"a mean's numerator or denominator, a median's or index's denominator. Further rows are "
+        f"withheld where a withheld number could otherwise be worked back from published ones "
+        f"(a breakdown summing to its total, months to their quarter, one indicator's count being "
+        f"another's denominator). A withheld row's numerator, denominator, value and status are "
+        f"left empty and its 'suppressed' column is true. Internal outputs carry every row "
+        f"unsuppressed. Organisation names, ids and risk status never appear in any export."
     )
 
 
-def cell_size() -> pl.Expr:
-    """How many records stand behind a row: the count itself for counts, else the denominator."""
-    count = pl.coalesce(pl.col("numerator").cast(pl.Float64), pl.col("value"))
-    return pl.when(pl.col("unit") == "count").then(count).otherwise(pl.col("denominator"))
-
-
 def apply_disclosure(table: pl.DataFrame, audience: str, threshold: int) -> pl.DataFrame:
-    """The indicator rows as `audience` may see them, with `suppressed` set accordingly."""
+    """The indicator rows as `audience` may see them, with `suppressed` set accordingly.
+
+    For the public, pass the whole table of a run (then select rows): which rows are withheld
+    depends on the rows around them, and every public output of a run must withhold the same ones."""
     if audience not in AUDIENCES:
         raise AgoraError(f"The audience must be one of {', '.join(AUDIENCES)}, not {audience!r}.")
     if audience == "internal":
         return table.with_columns(suppressed=pl.lit(False))
-    # A row whose size is unknown cannot be shown safely, so it counts as small.
-    small = cell_size().fill_null(0) < threshold
-    withheld = [pl.when(small).then(None).otherwise(pl.col(c)).alias(c) for c in ("numerator", "denominator", "value")]
-    return (
-        table.drop([c for c in SENSITIVE_COLUMNS if c in table.columns])
-        .with_columns(*withheld, suppressed=small)
+    return public_table(table, threshold)
+
+
+def public_table(table: pl.DataFrame, threshold: int) -> pl.DataFrame:
+    """The public edition of an indicator table: protected, audited, sensitive columns dropped."""
+    from metrics.disclosure_audit import audit
+    from metrics.protection import DisclosureError, protect
+
+    table = table.drop([c for c in SENSITIVE_COLUMNS if c in table.columns])
+    if table.is_empty():
+        return table.with_columns(suppressed=pl.lit(False))
+    ordered = table.with_row_index("_position").sort(ROW_KEY)
+    withheld = pl.Series(protect(ordered, threshold), dtype=pl.UInt32)
+    hidden = pl.int_range(pl.len(), dtype=pl.UInt32).is_in(withheld.implode())
+    public = ordered.with_columns(
+        *[pl.when(hidden).then(None).otherwise(pl.col(c)).alias(c) for c in WITHHELD_COLUMNS],
+        suppressed=hidden,
     )
+    report = audit(ordered.drop("_position"), public.drop("_position"), threshold)
+    if not report.safe:
+        raise DisclosureError(
+            f"The public table failed the disclosure audit ({report.summary()}), so it is not "
+            f"published; report this to the Agora maintainers with the run id."
+        )
+    return public.sort("_position").drop("_position")
+
+
+def publish_public(snapshot: Path, public: Path, threshold: int) -> Path:
+    """Write the public snapshot `public` beside the published `snapshot`: its indicator table is
+    the public edition, so a public dashboard never holds an internal number."""
+    from warehouse.snapshot import publish_public_snapshot
+
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        internal = con.sql("SELECT * FROM indicator_values").pl()
+    finally:
+        con.close()
+    return publish_public_snapshot(snapshot, public, public_table(internal, threshold))

@@ -220,12 +220,12 @@ def export_run(warehouse: Path, out: Path | None, fmt: str, audience: str, indic
         raise ExportError(f"The export format must be one of {', '.join(FORMATS)}, not {fmt!r}.")
     run = chosen_run(Path(warehouse), run_id)
     path = output_path(out, run.run_id, audience, fmt)
-    table = apply_disclosure(
-        selected_rows(run_table(Path(warehouse), run.run_id), indicators, grain, periods),
-        audience, small_cell_threshold,
-    )
+    internal = run_table(Path(warehouse), run.run_id)
+    selected_rows(internal, indicators, grain, periods)  # a filter the run cannot meet fails before the work
+    # The whole run is protected, then filtered: every public export of a run withholds the same rows.
     catalogue = run_catalogue(Path(warehouse), run.run_id)
-    table = export_order(table, catalogue)
+    table = export_order(selected_rows(apply_disclosure(internal, audience, small_cell_threshold),
+                                       indicators, grain, periods), catalogue)
     if fmt == "xlsx":
         refuse_oversized_sheets(table)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ import polars as pl
 import xlsxwriter
 
 from foundation.progress import Progress, progress
-from foundation.vocabulary import AREAS, SUPPRESSED, UNITS
+from foundation.vocabulary import AREAS, UNITS
 from metrics.catalogue import Catalogue, load_catalogue
 
 #: what a spreadsheet would read as the start of a formula (OWASP's list for CSV injection)
@@ -101,7 +101,6 @@ class Styles:
         self.date = book.add_format({"num_format": "yyyy-mm-dd"})
         self.integer = book.add_format({"num_format": NUMBER_FORMATS["count"]})
         self.unit = {unit: book.add_format({"num_format": f}) for unit, f in NUMBER_FORMATS.items()}
-        self.suppressed = book.add_format({"italic": True, "font_color": "#595959", "align": "right"})
         self.wrapped = book.add_format({"text_wrap": True, "valign": "top"})
         self.label = book.add_format({"bold": True, "valign": "top"})
 
@@ -116,14 +115,13 @@ def write_indicator_sheet(book: xlsxwriter.Workbook, styles: Styles, name: str, 
     # Day counts computed per column: xlsxwriter's per-cell date conversion is slow.
     cells = neutralised(rows).with_columns((pl.col(c) - EXCEL_EPOCH).dt.total_days() for c in DATE_COLUMNS)
     unit_formats = [styles.unit.get(unit) for unit in rows["unit"]]
-    suppressed = rows["suppressed"].to_list()
     for col, column in enumerate(rows.columns):
         values = cells[column].to_list()
         if column in UNIT_COLUMNS:
-            for r, (value, number_format, hidden) in enumerate(zip(values, unit_formats, suppressed), start=1):
-                if column == "value" and hidden:
-                    sheet.write_string(r, col, SUPPRESSED, styles.suppressed)
-                elif value is not None:
+            # A withheld number is an empty cell (its row says `suppressed`): text in a number
+            # column would make every reader take the column for text.
+            for r, (value, number_format) in enumerate(zip(values, unit_formats), start=1):
+                if value is not None:
                     sheet.write_number(r, col, value, number_format)
         else:
             write, cell_format = {

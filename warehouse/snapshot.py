@@ -16,6 +16,10 @@ What it holds (no raw records: they may name organisations):
   record_validation   the checks of each entity's latest load, one row per check (counts, no values)
   catalogue           the indicator catalogue the latest run was built with (its kept reference rows)
   mechanisms          mechanism id, name and kind (the dashboard's mechanism filter)
+
+`publish_public_snapshot` writes a second file for public dashboards from the first: the same
+tables with the indicator table given by the caller (already protected), no file names (a file
+may be named after what it holds) and no quarantine reasons (a reason may quote a record).
 """
 
 from __future__ import annotations
@@ -274,3 +278,30 @@ def _copy_catalogue(con: duckdb.DuckDBPyConnection) -> None:
         FROM wh.run_catalogue_rows WHERE run_id = (SELECT run_id FROM runs LIMIT 1)
         ORDER BY position
     """)
+
+
+def publish_public_snapshot(snapshot: Path, public: Path, indicator_values) -> Path:
+    """Write the public snapshot `public` from the published `snapshot`, with `indicator_values`
+    (a polars frame of public numbers) as its indicator table; atomic like `publish_snapshot`."""
+    snapshot, public = Path(snapshot), Path(public)
+    partial = public.with_name(f".{public.name}.{os.getpid()}.partial")
+    try:
+        con = duckdb.connect(str(partial))
+        try:
+            con.execute("ATTACH ? AS internal (READ_ONLY)", [str(snapshot)])
+            con.register("public_values", indicator_values.to_arrow())
+            con.execute("CREATE TABLE indicator_values AS SELECT * FROM public_values")
+            con.unregister("public_values")
+            for name in ("runs", "freshness", "validation", "catalogue", "mechanisms"):
+                con.execute(f"CREATE TABLE {name} AS SELECT * FROM internal.{name}")
+            con.execute("CREATE TABLE load_log AS SELECT * REPLACE ('' AS file) FROM internal.load_log")
+            con.execute("CREATE TABLE record_validation AS SELECT * REPLACE ('' AS file) FROM internal.record_validation")
+            con.execute("CREATE TABLE quarantine_summary AS SELECT entity, '' AS reason, sum(rows)::BIGINT AS rows "
+                        "FROM internal.quarantine_summary GROUP BY entity ORDER BY entity")
+            con.execute("DETACH internal")
+        finally:
+            con.close()
+        os.replace(partial, public)
+    finally:
+        partial.unlink(missing_ok=True)
+    return public

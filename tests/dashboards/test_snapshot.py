@@ -11,6 +11,8 @@ import polars as pl
 import pytest
 
 from dashboards.data import published
+from foundation.settings import public_snapshot_beside
+from metrics.disclosure import publish_public
 from dashboard_fixture import RUN_ID, build_fixture_warehouse, fixture_rows
 from warehouse.db import connect
 from warehouse.snapshot import publish_snapshot
@@ -123,6 +125,7 @@ def test_an_empty_warehouse_publishes_an_empty_snapshot(tmp_path: Path):
 
 def test_the_dashboard_rereads_a_newer_snapshot_and_applies_disclosure(warehouse: Path, tmp_path: Path):
     target = publish_snapshot(warehouse, tmp_path / "p.duckdb")
+    publish_public(target, public_snapshot_beside(target), 5)
     internal = published(target, "internal", 5)
     public = published(target, "public", 5)
     assert published(target, "internal", 5) is internal  # cached while the file is the same
@@ -131,6 +134,7 @@ def test_the_dashboard_rereads_a_newer_snapshot_and_applies_disclosure(warehouse
     assert small.filter(pl.col("denominator").is_not_null()).height == 0
     assert not internal.indicators["suppressed"].any()
     assert public.quarantine.columns == ["entity", "rows"]  # reasons may quote a rejected row
+    assert set(public.loads["file"]) == {""}  # a public server holds no file name
     con = connect(warehouse)
     con.execute("DELETE FROM indicator_values WHERE indicator_id = 'PAR-01'")
     con.close()

@@ -168,11 +168,12 @@ def test_public_suppresses_at_the_boundary_for_counts_and_ratios(warehouse, tmp_
     ratio_4, ratio_5 = got[("PAR-02", "2026", "total")], got[("PAR-02", "2026-Q2", "total")]
     assert (ratio_4["suppressed"], ratio_4["numerator"], ratio_4["denominator"], ratio_4["value"]) == (
         True, None, None, None)
+    # 4 of 5: the numerator is under 5 (and the complement, 1)
     assert (ratio_5["suppressed"], ratio_5["numerator"], ratio_5["denominator"], ratio_5["value"]) == (
-        False, 4, 5, 0.8)
-    # The target and status of a suppressed total row stay, as the spec's table has them.
-    assert (ratio_4["target"], ratio_4["status"]) == (0.8, "not_met")
-    assert frame["suppressed"].sum() == 4  # PAR-01 2026, PAR-02 2026 and 2026-Q1, PAR-03
+        True, None, None, None)
+    # A withheld row keeps its target but not its status: `not_met` against 0.8 would tell.
+    assert (ratio_4["target"], ratio_4["status"]) == (0.8, None)
+    assert frame["suppressed"].sum() == 8  # PAR-01 2026, every PAR-02 row (numerators under 5), PAR-03, FOL-10
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "parquet", "xlsx"])
@@ -288,7 +289,7 @@ def test_agora_export_defaults_to_the_settings_threshold(warehouse, tmp_path):
     path = Agora(Settings(warehouse=warehouse)).export(tmp_path / "a.json", fmt="json", audience="public")
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert list(rows[0]) == sorted(TABLE_COLUMNS)
-    assert sum(r["suppressed"] for r in rows) == 4
+    assert sum(r["suppressed"] for r in rows) == 8
 
 
 # -- XLSX ------------------------------------------------------------------------------------------
@@ -315,20 +316,21 @@ def test_xlsx_has_a_sheet_per_area_then_reference_and_about(public_book):
     assert len(sheet_rows(public_book["Participation"])) == 12
 
 
-def test_xlsx_cells_hold_numbers_with_per_cent_for_ratios_and_text_for_suppressed(public_book):
+def test_xlsx_cells_hold_numbers_and_leave_withheld_ones_empty(public_book):
     sheet = public_book["Participation"]
     value_col = TABLE_COLUMNS.index("value") + 1
     by_key = {(row[0].value, row[5].value, row[9].value): row for row in sheet.iter_rows(min_row=2)}
-    shown_ratio = by_key[("PAR-02", "2026-Q2", "all")][value_col - 1]
-    assert shown_ratio.value == 0.8 and shown_ratio.number_format == "0.0%"
     hidden_ratio = by_key[("PAR-02", "2026", "all")]
-    assert hidden_ratio[value_col - 1].value == "suppressed"
+    assert hidden_ratio[value_col - 1].value is None
     assert hidden_ratio[10].value is None and hidden_ratio[11].value is None
+    assert hidden_ratio[15].value is None  # the status
     assert hidden_ratio[14].value == 0.8 and hidden_ratio[14].number_format == "0.0%"  # the target
+    values = [row[value_col - 1].value for row in sheet.iter_rows(min_row=2)]
+    assert all(v is None or isinstance(v, (int, float)) for v in values)
     count = by_key[("PAR-01", "2026-Q2", "all")]
     assert count[value_col - 1].value == 5 and count[value_col - 1].number_format == "#,##0"
     assert count[6].value == datetime(2026, 4, 1) and count[6].number_format == "yyyy-mm-dd"
-    assert by_key[("PAR-01", "2026", "all")][value_col - 1].value == "suppressed"
+    assert by_key[("PAR-01", "2026", "all")][value_col - 1].value is None
     median = sheet_rows(public_book["Follow-through"])[0]
     assert (median["indicator_id"], median["denominator"], median["value"]) == ("FOL-02", 6, 3.5)
     assert sheet.column_dimensions["B"].width >= len("Organisations per engagement")
@@ -412,17 +414,18 @@ def test_a_public_export_of_a_real_build_names_no_organisation(built_run, tmp_pa
 
 
 @pytest.mark.slow
-def test_a_real_build_round_trips_and_suppresses_exactly_the_small_cells(built_run, tmp_path):
+def test_a_real_build_round_trips_and_passes_the_disclosure_audit(built_run, tmp_path):
+    from metrics.disclosure_audit import audit, read_public
+
     warehouse, table, _ = built_run
     key = ["indicator_id", "grain", "period", "breakdown", "breakdown_value"]
     internal = read_back(export(warehouse, tmp_path / "i.parquet", "parquet"), "parquet")
     assert internal.sort(key).equals(table.sort(key))
-    public = pl.read_csv(export(warehouse, tmp_path / "p.csv", audience="public"), infer_schema_length=None,
-                         schema_overrides={"period": pl.String, "breakdown_value": pl.String})
+    public = read_public(export(warehouse, tmp_path / "p.csv", audience="public"))
+    report = audit(table, public, 5)
+    assert report.safe, report.summary()
     joined = public.join(table, on=key, suffix="_stored")
     assert joined.height == table.height
-    size = pl.when(pl.col("unit") == "count").then(pl.col("numerator_stored")).otherwise(pl.col("denominator_stored"))
-    assert joined.filter(pl.col("suppressed") != (size < 5)).is_empty()
     assert 0 < joined["suppressed"].sum() < joined.height
     shown = joined.filter(~pl.col("suppressed"))
     assert (shown["value"] - shown["value_stored"]).abs().max() == 0
