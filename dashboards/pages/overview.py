@@ -141,6 +141,10 @@ def _target_line(current_row, unit: str) -> html.P:
     if current_row is None or current_row["target"] is None:
         return html.P("No target set", className="card-status status-no_target")
     status = current_row["status"]
+    if status is None:
+        # a withheld value's status is withheld too: met or not met would tell the hidden number
+        return html.P(f"Target {format_value(current_row['target'], unit)}: status withheld with the value",
+                      className="card-status status-no_target")
     achieved = current_row["achieved"]
     parts = [f"Target {format_value(current_row['target'], unit)}: {STATUS_WORDS.get(status, status)}"]
     if achieved is not None:
