@@ -60,7 +60,7 @@ def layout(**query) -> html.Main:
             html.Button("Download XLSX", id="explorer-xlsx", className="button"),
             dcc.Download(id="explorer-download"),
         ], className="toolbar"),
-        grid("explorer-grid", [], column_defs(pub, pl.DataFrame(schema=pub.indicators.schema)), height="460px",
+        grid("explorer-grid", [], column_defs(), height="460px",
              fits=False, column_size="autoSize"),
     )
 
@@ -77,7 +77,7 @@ def breakdown_choices_for_indicator(indicator, breakdown):
 
 @callback(
     Output("explorer-chart", "figure"), Output("explorer-grid", "rowData"), Output("explorer-count", "children"),
-    Output("explorer-definition", "children"), Output("explorer-grid", "columnDefs"),
+    Output("explorer-definition", "children"),
     Input(filter_id("grain"), "value"), Input(filter_id("start"), "value"), Input(filter_id("end"), "value"),
     Input(filter_id("kind"), "value"), Input(filter_id("mechanism"), "value"),
     Input(filter_id("indicator"), "value"), Input(filter_id("breakdown"), "value"),
@@ -91,10 +91,9 @@ def explorer_for_filters(grain, start, end, kind, mechanism, indicator, breakdow
     if rows is None:
         by = "" if view.breakdown == "total" else f" by {breakdown_words(view.breakdown)}"
         said = f"{entry['indicator_id']}{by}: {unavailable_words(view)} ({scope_words(view)})."
-        empty = pl.DataFrame(schema=pub.indicators.schema)
-        return unavailable_figure(said), [], said, definition, column_defs(pub, empty)
+        return unavailable_figure(said), [], said, definition
     count = f"{rows.height:,} row{'s' if rows.height != 1 else ''} shown"
-    return (explorer_figure(rows, entry, view), rows.to_dicts(), count, definition, column_defs(pub, rows))
+    return explorer_figure(rows, entry, view), _with_words(pub, rows).to_dicts(), count, definition
 
 
 @callback(
@@ -169,19 +168,27 @@ def xlsx_bytes(rows: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def column_defs(pub: Published, rows: pl.DataFrame) -> list[dict]:
-    """The grid's columns, the key ones first; breakdowns, their values and statuses show
-    in words (`refData`: a crossed cell as its plain value) while the rows, and so the downloads,
-    keep the codes of the export."""
-    numeric = {"numerator", "denominator", "value", "baseline", "target", "n", "achieved"}
+#: columns the grid shows in words while the rows, and so the downloads, keep the codes
+WORDED_COLUMNS = ("breakdown", "breakdown_value")
+
+
+def _with_words(pub: Published, rows: pl.DataFrame) -> pl.DataFrame:
+    """The rows with the breakdown and its value in words (a crossed cell as its plain value)."""
     mechanisms = mechanism_options(pub, None)
-    cells = list(rows.select("breakdown", "breakdown_value").unique().iter_rows())
-    words = {
-        "breakdown": {b: BREAKDOWN_LABELS.get(plain_cell(b, v)[0], b) for b, v in cells},
-        "breakdown_value": {v: (mechanisms.get(plain_cell(b, v)[1], v) if plain_cell(b, v)[0] == "mechanism_id"
-                                else value_label(b, v)) for b, v in cells},
-        "status": STATUS_WORDS,
-    }
+    words = pl.DataFrame([
+        (b, v, BREAKDOWN_LABELS.get(plain_cell(b, v)[0], b),
+         mechanisms.get(plain_cell(b, v)[1], v) if plain_cell(b, v)[0] == "mechanism_id" else value_label(b, v))
+        for b, v in rows.select("breakdown", "breakdown_value").unique().rows()
+    ], schema={"breakdown": pl.String, "breakdown_value": pl.String, "breakdown_words": pl.String,
+               "breakdown_value_words": pl.String}, orient="row")
+    return rows.join(words, on=["breakdown", "breakdown_value"], how="left", maintain_order="left")
+
+
+def column_defs() -> list[dict]:
+    """The grid's columns, the key ones first; breakdowns and their values show in words (columns
+    `_with_words` adds), statuses through `refData`, while the downloads keep the codes of the export."""
+    numeric = {"numerator", "denominator", "value", "baseline", "target", "n", "achieved"}
+    words = {"status": STATUS_WORDS}
     headers = {"breakdown_value": "breakdown value", "n": "n", "achieved": "% achieved"}
     formats = {"value": "agoraFormat(params)", "baseline": "agoraFormat(params)", "target": "agoraFormat(params)",
                "n": f"agoraN(params, {small_n()})", "achieved": "agoraAchieved(params)",
@@ -190,6 +197,10 @@ def column_defs(pub: Published, rows: pl.DataFrame) -> list[dict]:
     defs = []
     for column in order:
         d = {"field": column, "headerName": headers.get(column, column.replace("_", " "))}
+        if column in WORDED_COLUMNS:
+            # shown from a column of words sent with the rows, never from refData: columnDefs and rowData
+            # arrive together, and a pinned column drawn before its new refData would stay blank
+            d.update(field=f"{column}_words", colId=column)
         if column in PINNED_COLUMNS:
             d["pinned"] = "left"
         if column == "partial":
