@@ -113,8 +113,7 @@ def iptt_bytes(source: ReportSource, period: Period) -> bytes:
             if cell["target"] is not None:
                 sheet.write_number(r, col, cell["target"], unit_format)
             if cell["suppressed"]:
-                sheet.write_string(r, col + 1, "suppressed", styles.suppressed)
-                continue
+                continue  # a withheld actual is an empty cell, in the IPTT as in every public format
             if cell["value"] is not None:
                 sheet.write_number(r, col + 1, cell["value"], unit_format)
             if cell["achieved"] is not None:
