@@ -23,7 +23,7 @@ def built(tmp_path: Path, scale: int, seed: int) -> Agora:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("scale, seed", [(2000, 1), (2000, 2), (2000, 3), (8000, 4)])
+@pytest.mark.parametrize("scale, seed", [(800, 1), (1500, 2), (3000, 3)])
 def test_public_exports_of_generated_data_pass_the_audit(tmp_path, scale, seed):
     agora = built(tmp_path, scale, seed)
     internal = run_table(agora.settings.warehouse)
