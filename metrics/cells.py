@@ -6,16 +6,20 @@ A `Measure` says, for one indicator, which polars aggregations give its numerato
 
 from __future__ import annotations
 
+import math
 import operator
 from dataclasses import dataclass
 from datetime import date
 from functools import reduce
-from typing import Callable
+from typing import Callable, Iterable
 
 import polars as pl
 
-from foundation.vocabulary import ALL, GRAINS, TOTAL  # noqa: F401  (special imports them from here)
+from foundation.vocabulary import ALL, CROSS, GRAINS, TOTAL  # noqa: F401  (special imports them from here)
 from metrics.catalogue import Filter, Indicator
+
+#: the breakdowns every other breakdown of an indicator is also computed within (spec v2 crossed cells)
+WITHIN = ("mechanism_id", "mechanism_kind")
 
 
 CELL_SCHEMA = {
@@ -36,6 +40,27 @@ def period_index(day: pl.Expr, grain: str) -> pl.Expr:
 
 def period_index_of(day: date, grain: str) -> int:
     return pl.select(period_index(pl.lit(day), grain)).item()
+
+
+def breakdowns_of(indicator: Indicator) -> tuple[str, ...]:
+    """The indicator's breakdowns, then its crossed ones (spec v2): for each of `WITHIN` among its
+    breakdowns, every other breakdown b of it (not total, nor one of `WITHIN`) as `mechanism_id|b`."""
+    plain = indicator.breakdowns
+    crossed = [f"{within}{CROSS}{b}" for within in WITHIN if within in plain
+               for b in plain if b != TOTAL and b not in WITHIN]
+    return (*plain, *crossed)
+
+
+def breakdown_columns(breakdown: str) -> tuple[str, ...]:
+    """The source columns a breakdown's cells are told apart by: none for the total, two for a crossed one."""
+    return () if breakdown == TOTAL else tuple(breakdown.split(CROSS))
+
+
+def breakdown_value(breakdown: str) -> pl.Expr:
+    """The breakdown_value of a cell, from its breakdown columns: `all`, `v`, or `M|v` when crossed."""
+    if breakdown == TOTAL:
+        return pl.lit(ALL)
+    return pl.concat_str([pl.col(c).cast(pl.String) for c in breakdown_columns(breakdown)], separator=CROSS)
 
 
 def filter_mask(filters: tuple[Filter, ...]) -> pl.Expr:
@@ -94,7 +119,11 @@ def cells(frame: pl.DataFrame, reference_date: str, measures: list[Measure],
 
 
 def _breakdowns(measures: list[Measure]) -> list[str]:
-    return list(dict.fromkeys(b for m in measures for b in m.indicator.breakdowns))
+    return list(dict.fromkeys(b for m in measures for b in breakdowns_of(m.indicator)))
+
+
+def _columns(breakdowns: list[str]) -> list[str]:
+    return list(dict.fromkeys(c for b in breakdowns for c in breakdown_columns(b)))
 
 
 def _additive_cells(dated: pl.LazyFrame, reference_date: str, measures: list[Measure]) -> pl.DataFrame:
@@ -107,19 +136,20 @@ def _additive_cells(dated: pl.LazyFrame, reference_date: str, measures: list[Mea
     for m in measures:
         contributions.append(contribution(m.population, m.indicator.denominator_sum).alias(f"{m.indicator.id}|denominator"))
         contributions.append(contribution(m.numerator("month"), m.indicator.numerator_sum).alias(f"{m.indicator.id}|numerator"))
-    breakdowns = [b for b in _breakdowns(measures) if b != TOTAL]
+    breakdowns = _breakdowns(measures)
+    columns = _columns(breakdowns)
     names = [c.meta.output_name() for c in contributions]
-    monthly = (dated.select(month_index=period_index(pl.col(reference_date), "month"), *breakdowns, *contributions)
-               .group_by("month_index", *breakdowns).agg(pl.col(names).sum())
+    # crossed cells add no pass over the records: they are group-bys of this small monthly frame too
+    monthly = (dated.select(month_index=period_index(pl.col(reference_date), "month"), *columns, *contributions)
+               .group_by("month_index", *columns).agg(pl.col(names).sum())
                .collect())
     found = []
     for grain in GRAINS:
         in_grain = monthly.with_columns(period_index=_month_to(grain))
-        for breakdown in _breakdowns(measures):
-            chosen = [m for m in measures if breakdown in m.indicator.breakdowns]
-            columns = [f"{m.indicator.id}|{part}" for m in chosen for part in ("denominator", "numerator")]
-            keys = ["period_index"] if breakdown == TOTAL else ["period_index", breakdown]
-            grouped = in_grain.group_by(keys).agg(pl.col(columns).sum())
+        for breakdown in breakdowns:
+            chosen = [m for m in measures if breakdown in breakdowns_of(m.indicator)]
+            summed = [f"{m.indicator.id}|{part}" for m in chosen for part in ("denominator", "numerator")]
+            grouped = in_grain.group_by("period_index", *breakdown_columns(breakdown)).agg(pl.col(summed).sum())
             found.extend(_in_unit_shape(grouped, m, grain, breakdown) for m in chosen)
     return pl.concat(found)
 
@@ -145,8 +175,8 @@ def _aggregated_cells(dated: pl.LazyFrame, reference_date: str, measures: list[M
     for grain in GRAINS if medians else ():
         with_period = dated.with_columns(period_index=period_index(pl.col(reference_date), grain))
         for m in medians:
-            for breakdown in m.indicator.breakdowns:
-                keys = ["period_index"] if breakdown == TOTAL else ["period_index", breakdown]
+            for breakdown in breakdowns_of(m.indicator):
+                keys = ["period_index", *breakdown_columns(breakdown)]
                 plans.append(_median(with_period, keys, reference_date, m))
                 shapes.append((m, grain, breakdown))
     found.extend(_in_unit_shape(grouped, m, grain, breakdown)
@@ -164,90 +194,103 @@ def period_start(index: pl.Expr, grain: str) -> pl.Expr:
 
 
 class EngagedMembers:
-    """One row per (period, breakdown value, member) with a record there, at every grain and breakdown, for a
-    source whose records belong to members (organisations): the sets every distinct count over the source
-    needs, computed once and shared (the catalogue's distinct counts, PAR-05 and INC-05 read the same sets).
+    """One row per (period, cell, member) with a record there, at every grain and breakdown, for a source
+    whose records belong to members (organisations): the sets every distinct count over the source needs,
+    computed once and shared (the catalogue's distinct counts, PAR-05 and INC-05 read the same sets).
 
-    A member's own attributes (constant for the member) are never part of a set's key: a breakdown by one
-    of them is the total set with the attribute gathered by member number. Quarters come from the month
-    sets and years from the quarter sets, and a set's key (period, breakdown value, member) is packed into
-    one integer, because hashing one integer column is many times faster than hashing several columns.
+    A set is keyed by the breakdown's columns of the records: none for the total, `engagement_kind`, or
+    `mechanism_id` and `engagement_kind` for the crossed `mechanism_id|engagement_kind`. A member's own
+    attributes (constant for the member) are never part of a key: a breakdown by one of them reads the set
+    of its other columns (the total set for `region`, the mechanism set for `mechanism_id|region`) with the
+    attribute gathered by member number. A set's key (period, cell, member) is packed into one integer, the
+    cell being the mixed-radix number of its columns' value codes, because hashing one integer column is
+    many times faster than hashing several columns. Quarters come from the month sets, years from quarters.
     """
 
     def __init__(self, frame: pl.DataFrame, reference_date: str, member: str,
-                 member_attributes: tuple[str, ...], breakdowns: tuple[str, ...]) -> None:
+                 member_attributes: tuple[str, ...], breakdowns: Iterable[str]) -> None:
         self.reference_date = reference_date
         self.member = member
         self.member_attributes = member_attributes
-        dated = frame.filter(pl.col(reference_date).is_not_null())
+        dated = frame.lazy().filter(pl.col(reference_date).is_not_null())
+        own_columns = [c for c in _columns(list(breakdowns)) if c in frame.columns and c not in member_attributes]
         self._records = dated.select(period_index(pl.col(reference_date), "month").alias("period_index"), member,
-                                     *(b for b in breakdowns if b in frame.columns and b not in member_attributes))
+                                     *own_columns).collect()
         self._member_count = int(self._records[member].max() or 0) + 1
         everybody = pl.int_range(self._member_count, dtype=self._records[member].dtype, eager=True).alias(member)
         #: row i holds the attributes of member i (members are numbers from 0): gathered, never joined
-        self.attributes = everybody.to_frame().join(dated.select(member, *member_attributes).unique(member),
-                                                    on=member, how="left", maintain_order="left")
+        self.attributes = everybody.to_frame().join(
+            dated.select(member, *member_attributes).unique(member).collect(), on=member, how="left",
+            maintain_order="left")
         self._values: dict[str, pl.Series] = {}
-        self._packed: dict[tuple[str, str], pl.Series] = {}
+        self._packed: dict[tuple[str, tuple[str, ...]], pl.Series] = {}
 
     def members(self, grain: str, breakdown: str) -> pl.DataFrame:
-        """period_index, breakdown_value (`all` for the total) and the member: one row per engaged member."""
+        """period_index, the breakdown's columns (`breakdown_columns`) and the member: one row per member
+        engaged in a period and cell."""
         key = self._set_of(breakdown)
         return self._unpacked(self._packed_set(grain, key), key, breakdown)
 
     def engaged_again(self, grain: str, breakdown: str) -> pl.DataFrame:
-        """For each member engaged in a period and cell: the next period_index, the breakdown_value, the
+        """For each member engaged in a period and cell: the next period_index, the breakdown's columns, the
         member, and whether it is engaged in that next period in the same cell (`engaged_again`)."""
         key = self._set_of(breakdown)
         engaged = self._packed_set(grain, key)
-        next_period = engaged + len(self._values_of(key)) * self._member_count
+        next_period = engaged + self._cell_count(key) * self._member_count
         return self._unpacked(next_period, key, breakdown).with_columns(
             engaged_again=next_period.is_in(engaged.implode()))
 
-    def _set_of(self, breakdown: str) -> str:
-        """The set a breakdown reads: its own for a breakdown of the records, the total one otherwise."""
-        return breakdown if breakdown != TOTAL and breakdown not in self.member_attributes else TOTAL
+    def _set_of(self, breakdown: str) -> tuple[str, ...]:
+        """The columns of the records that key the set a breakdown reads."""
+        return tuple(c for c in breakdown_columns(breakdown) if c not in self.member_attributes)
 
-    def _unpacked(self, packed: pl.Series, key: str, breakdown: str) -> pl.DataFrame:
-        values = self._values_of(key)
+    def _cell_count(self, key: tuple[str, ...]) -> int:
+        return math.prod(len(self._values_of(column)) for column in key)
+
+    def _unpacked(self, packed: pl.Series, key: tuple[str, ...], breakdown: str) -> pl.DataFrame:
+        cell_count = self._cell_count(key)
         members = (packed % self._member_count).cast(self.attributes[self.member].dtype).alias(self.member)
-        if breakdown == TOTAL:
-            breakdown_value = pl.repeat(ALL, len(packed), eager=True)
-        elif key == TOTAL:
-            breakdown_value = self.attributes[breakdown].gather(members)
-        else:
-            breakdown_value = values.gather((packed // self._member_count) % len(values))
-        return pl.DataFrame([(packed // (len(values) * self._member_count)).cast(pl.Int32).alias("period_index"),
-                             breakdown_value.alias("breakdown_value"), members])
+        period_and_cell = packed // self._member_count
+        code = period_and_cell % cell_count
+        decoded = {}
+        for column in reversed(key):
+            values = self._values_of(column)
+            decoded[column] = values.gather(code % len(values))
+            code = code // len(values)
+        columns = [(decoded[c] if c in decoded else self.attributes[c].gather(members)).alias(c)
+                   for c in breakdown_columns(breakdown)]
+        return pl.DataFrame([(period_and_cell // cell_count).cast(pl.Int32).alias("period_index"), *columns, members])
 
-    def _values_of(self, breakdown: str) -> pl.Series:
-        if breakdown not in self._values:
-            self._values[breakdown] = (pl.Series([ALL]) if breakdown == TOTAL
-                                       else self._records[breakdown].unique().sort())
-        return self._values[breakdown]
+    def _values_of(self, column: str) -> pl.Series:
+        if column not in self._values:
+            self._values[column] = self._records[column].unique().sort()
+        return self._values[column]
 
-    def _packed_set(self, grain: str, breakdown: str) -> pl.Series:
-        if (grain, breakdown) in self._packed:
-            return self._packed[(grain, breakdown)]
-        values = self._values_of(breakdown)
-        per_period = len(values) * self._member_count
+    def _packed_set(self, grain: str, key: tuple[str, ...]) -> pl.Series:
+        if (grain, key) in self._packed:
+            return self._packed[(grain, key)]
+        cell_count = self._cell_count(key)
+        per_period = cell_count * self._member_count
         # room for the period after the last one too (PAR-05 looks one period ahead)
         if (int(self._records["period_index"].max() or 0) + 2) * per_period >= 2 ** 63:
             raise OverflowError("Too many breakdown values and members to count distinct members by packed keys.")
         if grain == "month" and self._records.is_empty():
             packed = pl.Series("key", [], pl.UInt64)
         elif grain == "month":
-            code = (pl.lit(0, pl.UInt64) if breakdown == TOTAL else
-                    pl.col(breakdown).replace_strict(values, pl.int_range(len(values), dtype=pl.UInt64, eager=True)))
-            key = ((pl.col("period_index").cast(pl.UInt64) * len(values) + code) * self._member_count
-                   + pl.col(self.member).cast(pl.UInt64))
-            packed = self._records.select(key.alias("key"))["key"].unique()
+            code = pl.lit(0, pl.UInt64)
+            for column in key:
+                values = self._values_of(column)
+                code = code * len(values) + pl.col(column).replace_strict(
+                    values, pl.int_range(len(values), dtype=pl.UInt64, eager=True))
+            packed_key = ((pl.col("period_index").cast(pl.UInt64) * cell_count + code) * self._member_count
+                          + pl.col(self.member).cast(pl.UInt64))
+            packed = self._records.select(packed_key.alias("key"))["key"].unique()
         else:
-            finer = self._packed_set("month" if grain == "quarter" else "quarter", breakdown)
+            finer = self._packed_set("month" if grain == "quarter" else "quarter", key)
             finer_period, rest = finer // per_period, finer % per_period
             coarser = (finer_period // 12) * 4 + (finer_period % 12) // 3 if grain == "quarter" else finer_period // 4
             packed = (coarser * per_period + rest).unique()
-        self._packed[(grain, breakdown)] = packed
+        self._packed[(grain, key)] = packed
         return packed
 
 
@@ -267,7 +310,7 @@ def _distinct_counts(engaged: EngagedMembers, measures: list[Measure]) -> list[p
         dated = {name: mask for name, mask in masks.items() if engaged.reference_date in mask.meta.root_names()}
         by_member = engaged.attributes.select(**{name: mask for name, mask in masks.items() if name not in dated})
         for breakdown in _breakdowns(measures):
-            chosen = [m for m in measures if breakdown in m.indicator.breakdowns]
+            chosen = [m for m in measures if breakdown in breakdowns_of(m.indicator)]
             counted = [f"{m.indicator.id}|{part}" for m in chosen for part in ("denominator", "numerator")]
             on_the_set = {name: dated[name] for name in counted if name in dated}
             members = engaged.members(grain, breakdown)
@@ -275,13 +318,12 @@ def _distinct_counts(engaged: EngagedMembers, measures: list[Measure]) -> list[p
             flagged = members.hstack(by_member.select(pl.col([n for n in counted if n not in dated]).gather(ids)))
             if on_the_set:
                 read = sorted({c for mask in on_the_set.values() for c in mask.meta.root_names()}
-                              - {engaged.reference_date, engaged.member})
+                              - {engaged.reference_date, *flagged.columns})
                 flagged = flagged.hstack(engaged.attributes.select(pl.col(read).gather(ids))).with_columns(
                     period_start(pl.col("period_index"), grain).alias(engaged.reference_date)
                 ).with_columns(**on_the_set)
-            grouped = flagged.group_by("period_index", "breakdown_value").agg(pl.col(counted).sum())
-            found.extend(_in_unit_shape(grouped.rename({"breakdown_value": breakdown}) if breakdown != TOTAL
-                                        else grouped, m, grain, breakdown) for m in chosen)
+            grouped = flagged.group_by("period_index", *breakdown_columns(breakdown)).agg(pl.col(counted).sum())
+            found.extend(_in_unit_shape(grouped, m, grain, breakdown) for m in chosen)
     return found
 
 
@@ -306,9 +348,8 @@ def _in_unit_shape(grouped: pl.DataFrame, measure: Measure, grain: str, breakdow
         exists, denominator_out, value = denominator >= 1, denominator, pl.col(f"{indicator.id}|median")
     else:
         exists, denominator_out, value = denominator >= 1, denominator, numerator / denominator
-    breakdown_value = pl.lit(ALL) if breakdown == TOTAL else pl.col(breakdown).cast(pl.String)
     return grouped.filter(exists).select(
         indicator_id=pl.lit(indicator.id), grain=pl.lit(grain), period_index=pl.col("period_index"),
-        breakdown=pl.lit(breakdown), breakdown_value=breakdown_value,
+        breakdown=pl.lit(breakdown), breakdown_value=breakdown_value(breakdown),
         numerator=numerator, denominator=denominator_out, value=value.cast(pl.Float64),
     ).cast(CELL_SCHEMA)

@@ -18,8 +18,9 @@ import polars as pl
 from foundation.progress import progress
 from foundation.vocabulary import Period
 from metrics.catalogue import Catalogue, Indicator, load_catalogue
-from metrics.cells import CELL_SCHEMA, TOTAL, EngagedMembers, Measure, catalogue_measure, cells, filter_mask
-from metrics.sources import BREAKDOWNS, SOURCES, build_sources
+from metrics.cells import CELL_SCHEMA, TOTAL, EngagedMembers, Measure, breakdowns_of, catalogue_measure, cells, \
+    filter_mask
+from metrics.sources import SOURCES, build_sources
 from metrics.special import COMPUTE_FUNCTIONS
 
 TABLE_COLUMNS = (
@@ -103,6 +104,12 @@ def indicator_cells(catalogue: Catalogue, sources: dict[str, pl.DataFrame], as_o
         else:
             passes[(indicator.source, indicator.reference_date)].append(indicator)
     engaged: dict[tuple[str, str, str], EngagedMembers] = {}
+    #: the breakdowns (crossed ones too) of every indicator reading the same sets of distinct members
+    shared_breakdowns: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for indicator in catalogue.indicators:
+        if indicator.distinct:
+            shared_breakdowns[(indicator.source, indicator.reference_date, indicator.distinct)].extend(
+                breakdowns_of(indicator))
 
     def engaged_members(indicator: Indicator) -> EngagedMembers | None:
         """The sets of the indicator's distinct members, built by the first indicator that needs them."""
@@ -111,7 +118,7 @@ def indicator_cells(catalogue: Catalogue, sources: dict[str, pl.DataFrame], as_o
         key = (indicator.source, indicator.reference_date, indicator.distinct)
         if key not in engaged:
             engaged[key] = EngagedMembers(sources[indicator.source], indicator.reference_date, indicator.distinct,
-                                          SOURCES[indicator.source].member_attributes, BREAKDOWNS)
+                                          SOURCES[indicator.source].member_attributes, shared_breakdowns[key])
         return engaged[key]
 
     found = []

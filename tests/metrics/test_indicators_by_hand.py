@@ -463,8 +463,16 @@ SPEC_BREAKDOWNS = {
 }
 
 
+def _and_crossed(breakdowns: set[str]) -> set[str]:
+    """Spec v2: each breakdown b (not total or a mechanism one) also within mechanism_id and mechanism_kind,
+    each when the indicator has it."""
+    plain = breakdowns - {"total", "mechanism_id", "mechanism_kind"}
+    return breakdowns | {f"{within}|{b}" for within in {"mechanism_id", "mechanism_kind"} & breakdowns for b in plain}
+
+
 def test_every_indicator_has_exactly_its_spec_breakdowns(w, indicator_table):
-    """One record of every kind, old enough for every window: all 29 indicators have rows."""
+    """One record of every kind, old enough for every window: all 29 indicators have rows, crossed
+    cells included."""
     (w.organisation("O1", budget_band="lt_50k")
      .engagement("E0", "2023-12-10")
      .engagement("E1", "2024-01-10", end_date="2024-01-11")
@@ -482,7 +490,9 @@ def test_every_indicator_has_exactly_its_spec_breakdowns(w, indicator_table):
         row["indicator_id"]: set(row["breakdown"])
         for row in table.group_by("indicator_id").agg(pl.col("breakdown").unique()).iter_rows(named=True)
     }
-    assert found == SPEC_BREAKDOWNS
+    assert found == {indicator: _and_crossed(breakdowns) for indicator, breakdowns in SPEC_BREAKDOWNS.items()}
+    assert "mechanism_id|region" not in found["PAR-05"] and "mechanism_kind|region" in found["PAR-05"]
+    assert cell(table, "PAR-01", "year", "2024", "mechanism_id|region", "M1|AG") == (1, None, 1.0)
     keys = ["indicator_id", "grain", "period", "breakdown", "breakdown_value"]
     assert table.select(keys).is_duplicated().sum() == 0
     assert set(table["grain"]) == {"year", "quarter", "month"}
