@@ -202,9 +202,11 @@ class EngagedMembers:
     `mechanism_id` and `engagement_kind` for the crossed `mechanism_id|engagement_kind`. A member's own
     attributes (constant for the member) are never part of a key: a breakdown by one of them reads the set
     of its other columns (the total set for `region`, the mechanism set for `mechanism_id|region`) with the
-    attribute gathered by member number. A set's key (period, cell, member) is packed into one integer, the
-    cell being the mixed-radix number of its columns' value codes, because hashing one integer column is
-    many times faster than hashing several columns. Quarters come from the month sets, years from quarters.
+    attribute's code gathered by member number. Everything is numbers: a set's key (period, cell, member)
+    is packed into one integer, the cell being the mixed-radix number of its columns' value codes, and the
+    members of a breakdown's cells are counted by one integer `cell` (period, values), turned into labels
+    only once counted, because hashing one integer column is many times faster than hashing several
+    columns or text. Quarters come from the month sets, years from the quarter sets.
     """
 
     def __init__(self, frame: pl.DataFrame, reference_date: str, member: str,
@@ -216,61 +218,85 @@ class EngagedMembers:
         own_columns = [c for c in _columns(list(breakdowns)) if c in frame.columns and c not in member_attributes]
         self._records = dated.select(period_index(pl.col(reference_date), "month").alias("period_index"), member,
                                      *own_columns).collect()
-        self._member_count = int(self._records[member].max() or 0) + 1
-        everybody = pl.int_range(self._member_count, dtype=self._records[member].dtype, eager=True).alias(member)
+        self.member_count = int(self._records[member].max() or 0) + 1
+        everybody = pl.int_range(self.member_count, dtype=self._records[member].dtype, eager=True).alias(member)
         #: row i holds the attributes of member i (members are numbers from 0): gathered, never joined
         self.attributes = everybody.to_frame().join(
             dated.select(member, *member_attributes).unique(member).collect(), on=member, how="left",
             maintain_order="left")
         self._values: dict[str, pl.Series] = {}
+        self._attribute_codes: dict[str, pl.Series] = {}
         self._packed: dict[tuple[str, tuple[str, ...]], pl.Series] = {}
 
     def members(self, grain: str, breakdown: str) -> pl.DataFrame:
-        """period_index, the breakdown's columns (`breakdown_columns`) and the member: one row per member
-        engaged in a period and cell."""
+        """`cell` (a number for the period and the breakdown's values: `cell_labels` reads it) and the
+        member: one row per member engaged in a period and cell."""
         key = self._set_of(breakdown)
-        return self._unpacked(self._packed_set(grain, key), key, breakdown)
+        return self._in_cells(self._packed_set(grain, key), key, breakdown)
 
     def engaged_again(self, grain: str, breakdown: str) -> pl.DataFrame:
-        """For each member engaged in a period and cell: the next period_index, the breakdown's columns, the
-        member, and whether it is engaged in that next period in the same cell (`engaged_again`)."""
+        """For each member engaged in a period and cell: the `cell` of the next period with the same values,
+        the member, and whether it is engaged in that cell (`engaged_again`)."""
         key = self._set_of(breakdown)
         engaged = self._packed_set(grain, key)
-        next_period = engaged + self._cell_count(key) * self._member_count
-        return self._unpacked(next_period, key, breakdown).with_columns(
+        next_period = engaged + self._cell_count(key) * self.member_count
+        return self._in_cells(next_period, key, breakdown).with_columns(
             engaged_again=next_period.is_in(engaged.implode()))
+
+    def cells_per_period(self, breakdown: str) -> int:
+        """`cell // cells_per_period` is the cell's period_index."""
+        key = self._set_of(breakdown)
+        return self._cell_count(key) * math.prod(len(self._values_of(c)) for c in self._gathered(key, breakdown))
+
+    def cell_labels(self, cells: pl.Series, breakdown: str) -> pl.DataFrame:
+        """period_index and the breakdown's columns (`breakdown_columns`) of each cell number."""
+        key = self._set_of(breakdown)
+        decoded, rest = {}, cells
+        for column in [*key, *self._gathered(key, breakdown)][::-1]:
+            values = self._values_of(column)
+            decoded[column] = values.gather(rest % len(values))
+            rest = rest // len(values)
+        return pl.DataFrame([rest.cast(pl.Int32).alias("period_index"),
+                             *(decoded[c].alias(c) for c in breakdown_columns(breakdown))])
 
     def _set_of(self, breakdown: str) -> tuple[str, ...]:
         """The columns of the records that key the set a breakdown reads."""
         return tuple(c for c in breakdown_columns(breakdown) if c not in self.member_attributes)
 
+    def _gathered(self, key: tuple[str, ...], breakdown: str) -> list[str]:
+        """The breakdown's columns that are the member's attributes."""
+        return [c for c in breakdown_columns(breakdown) if c not in key]
+
     def _cell_count(self, key: tuple[str, ...]) -> int:
         return math.prod(len(self._values_of(column)) for column in key)
 
-    def _unpacked(self, packed: pl.Series, key: tuple[str, ...], breakdown: str) -> pl.DataFrame:
-        cell_count = self._cell_count(key)
-        members = (packed % self._member_count).cast(self.attributes[self.member].dtype).alias(self.member)
-        period_and_cell = packed // self._member_count
-        code = period_and_cell % cell_count
-        decoded = {}
-        for column in reversed(key):
-            values = self._values_of(column)
-            decoded[column] = values.gather(code % len(values))
-            code = code // len(values)
-        columns = [(decoded[c] if c in decoded else self.attributes[c].gather(members)).alias(c)
-                   for c in breakdown_columns(breakdown)]
-        return pl.DataFrame([(period_and_cell // cell_count).cast(pl.Int32).alias("period_index"), *columns, members])
+    def _in_cells(self, packed: pl.Series, key: tuple[str, ...], breakdown: str) -> pl.DataFrame:
+        members = (packed % self.member_count).cast(self.attributes[self.member].dtype).alias(self.member)
+        cell = packed // self.member_count
+        for column in self._gathered(key, breakdown):
+            cell = cell * len(self._values_of(column)) + self._codes_of(column).gather(members)
+        return pl.DataFrame([cell.alias("cell"), members])
 
     def _values_of(self, column: str) -> pl.Series:
+        """The values of a column of the records or of the members, in the order of their codes."""
         if column not in self._values:
-            self._values[column] = self._records[column].unique().sort()
+            found = self._records[column] if column in self._records.columns else self.attributes[column]
+            self._values[column] = found.unique().sort()
         return self._values[column]
+
+    def _codes_of(self, attribute: str) -> pl.Series:
+        """Row i: the code of member i's value of the attribute."""
+        if attribute not in self._attribute_codes:
+            values = self._values_of(attribute)
+            self._attribute_codes[attribute] = self.attributes[attribute].replace_strict(
+                values, pl.int_range(len(values), dtype=pl.UInt64, eager=True))
+        return self._attribute_codes[attribute]
 
     def _packed_set(self, grain: str, key: tuple[str, ...]) -> pl.Series:
         if (grain, key) in self._packed:
             return self._packed[(grain, key)]
         cell_count = self._cell_count(key)
-        per_period = cell_count * self._member_count
+        per_period = cell_count * self.member_count
         # room for the period after the last one too (PAR-05 looks one period ahead)
         if (int(self._records["period_index"].max() or 0) + 2) * per_period >= 2 ** 63:
             raise OverflowError("Too many breakdown values and members to count distinct members by packed keys.")
@@ -282,7 +308,7 @@ class EngagedMembers:
                 values = self._values_of(column)
                 code = code * len(values) + pl.col(column).replace_strict(
                     values, pl.int_range(len(values), dtype=pl.UInt64, eager=True))
-            packed_key = ((pl.col("period_index").cast(pl.UInt64) * cell_count + code) * self._member_count
+            packed_key = ((pl.col("period_index").cast(pl.UInt64) * cell_count + code) * self.member_count
                           + pl.col(self.member).cast(pl.UInt64))
             packed = self._records.select(packed_key.alias("key"))["key"].unique()
         else:
@@ -295,36 +321,68 @@ class EngagedMembers:
 
 
 def _distinct_counts(engaged: EngagedMembers, measures: list[Measure]) -> list[pl.DataFrame]:
-    """Members in each population and numerator per cell, from the engaged members' sets. A mask that reads
-    the members' attributes only is evaluated once per member and gathered; one that reads the reference
-    date is evaluated on the set, the date being the period's first day (masks of a distinct count compare
-    periods of the reference date, never days)."""
+    """Members in each population and numerator per cell, from the engaged members' sets.
+
+    A member's masks are the same in every cell of a period: those reading the member's attributes only
+    are evaluated once per member, those reading the reference date once per engaged (member, period) of
+    the total set, the date being the period's first day (masks of a distinct count compare periods of
+    the reference date, never days). Their combinations (profiles) are few, so each cell's members are
+    counted per profile, on one packed integer (cell, profile), and the counts weighted by the masks."""
     # a mask may be a literal (everybody): anded with a column it is one value per row
     a_member = pl.col(engaged.member).is_not_null()
     found = []
     for grain in GRAINS:
         masks = {}
         for m in measures:
-            masks[f"{m.indicator.id}|denominator"] = a_member & m.population
-            masks[f"{m.indicator.id}|numerator"] = a_member & m.numerator(grain)
+            masks[f"{m.indicator.id}|denominator"] = (a_member & m.population).fill_null(False)
+            masks[f"{m.indicator.id}|numerator"] = (a_member & m.numerator(grain)).fill_null(False)
         dated = {name: mask for name, mask in masks.items() if engaged.reference_date in mask.meta.root_names()}
         by_member = engaged.attributes.select(**{name: mask for name, mask in masks.items() if name not in dated})
+        member_profiles = by_member.unique(maintain_order=True).with_row_index("member_profile")
+        member_profile = (by_member.join(member_profiles, on=by_member.columns, how="left", maintain_order="left")
+                          ["member_profile"] if by_member.width else pl.zeros(engaged.attributes.height, pl.UInt32,
+                                                                              eager=True))
+        dated_profile = _dated_profile(engaged, grain, dated)
         for breakdown in _breakdowns(measures):
             chosen = [m for m in measures if breakdown in breakdowns_of(m.indicator)]
             counted = [f"{m.indicator.id}|{part}" for m in chosen for part in ("denominator", "numerator")]
-            on_the_set = {name: dated[name] for name in counted if name in dated}
             members = engaged.members(grain, breakdown)
-            ids = members[engaged.member]
-            flagged = members.hstack(by_member.select(pl.col([n for n in counted if n not in dated]).gather(ids)))
-            if on_the_set:
-                read = sorted({c for mask in on_the_set.values() for c in mask.meta.root_names()}
-                              - {engaged.reference_date, *flagged.columns})
-                flagged = flagged.hstack(engaged.attributes.select(pl.col(read).gather(ids))).with_columns(
-                    period_start(pl.col("period_index"), grain).alias(engaged.reference_date)
-                ).with_columns(**on_the_set)
-            grouped = flagged.group_by("period_index", *breakdown_columns(breakdown)).agg(pl.col(counted).sum())
-            found.extend(_in_unit_shape(grouped, m, grain, breakdown) for m in chosen)
+            profile = member_profile.gather(members[engaged.member]).cast(pl.UInt64) * (2 ** len(dated))
+            if dated:
+                profile = profile + dated_profile(members, breakdown)
+            profile_count = max(member_profiles.height, 1) * 2 ** len(dated)
+            per_profile = ((members["cell"] * profile_count + profile).value_counts(name="members")
+                           .select(pl.col("members"), cell=pl.first() // profile_count,
+                                   member_profile=(pl.first() % profile_count) // (2 ** len(dated)),
+                                   **{name: (pl.first() // (2 ** bit)) % 2 == 1 for bit, name in enumerate(dated)})
+                           .join(member_profiles.select("member_profile", *(n for n in counted if n not in dated)),
+                                 on="member_profile", how="left"))
+            grouped = per_profile.group_by("cell").agg((pl.col(n) * pl.col("members")).sum() for n in counted)
+            labelled = grouped.hstack(engaged.cell_labels(grouped["cell"], breakdown))
+            found.extend(_in_unit_shape(labelled, m, grain, breakdown) for m in chosen)
     return found
+
+
+def _dated_profile(engaged: EngagedMembers, grain: str, dated: dict[str, pl.Expr]):
+    """A function giving, for rows (cell, member) of a breakdown's set, the bits of the masks that read the
+    reference date (bit i: the i-th mask), evaluated once per (period, member) engaged in the period."""
+    if not dated:
+        return None
+    everybody = engaged.members(grain, TOTAL)
+    read = sorted({c for mask in dated.values() for c in mask.meta.root_names()}
+                  - {engaged.reference_date, engaged.member})
+    ids = everybody[engaged.member]
+    bits = (everybody.hstack(engaged.attributes.select(pl.col(read).gather(ids)))
+            .with_columns(period_start(pl.col("cell").cast(pl.Int32), grain).alias(engaged.reference_date))
+            .select(key=pl.col("cell") * engaged.member_count + pl.col(engaged.member),
+                    bits=pl.sum_horizontal(mask.cast(pl.UInt64) * (2 ** bit) for bit, mask in enumerate(dated.values())))
+            .sort("key"))
+
+    def of(members: pl.DataFrame, breakdown: str) -> pl.Series:
+        period = members["cell"] // engaged.cells_per_period(breakdown)
+        return bits["bits"].gather(bits["key"].search_sorted(period * engaged.member_count + members[engaged.member]))
+
+    return of
 
 
 def _median(with_period: pl.LazyFrame, keys: list[str], reference_date: str, measure: Measure) -> pl.LazyFrame:

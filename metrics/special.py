@@ -14,8 +14,8 @@ from typing import Callable
 import polars as pl
 
 from metrics.catalogue import Indicator
-from metrics.cells import CELL_SCHEMA, GRAINS, EngagedMembers, Measure, breakdown_columns, breakdown_value, \
-    breakdowns_of, catalogue_measure, period_index, period_index_of
+from metrics.cells import CELL_SCHEMA, GRAINS, EngagedMembers, Measure, breakdown_value, breakdowns_of, \
+    catalogue_measure, period_index, period_index_of
 from warehouse.reference import NO_GROUP
 
 REGIONAL_GROUP_COUNT = 5
@@ -29,10 +29,11 @@ def returning_organisations(indicator: Indicator, engaged: EngagedMembers, as_of
     for grain in GRAINS:
         latest = period_index_of(as_of, grain)
         for breakdown in breakdowns_of(indicator):
+            returning = (engaged.engaged_again(grain, breakdown)
+                         .filter(pl.col("cell") // engaged.cells_per_period(breakdown) <= latest)
+                         .group_by("cell").agg(denominator=pl.len(), numerator=pl.col("engaged_again").sum()))
             found.append(
-                engaged.engaged_again(grain, breakdown).filter(pl.col("period_index") <= latest)
-                .group_by("period_index", *breakdown_columns(breakdown))
-                .agg(denominator=pl.len(), numerator=pl.col("engaged_again").sum())
+                returning.hstack(engaged.cell_labels(returning["cell"], breakdown))
                 .select(indicator_id=pl.lit(indicator.id), grain=pl.lit(grain), period_index=pl.col("period_index"),
                         breakdown=pl.lit(breakdown), breakdown_value=breakdown_value(breakdown),
                         numerator=pl.col("numerator"), denominator=pl.col("denominator"),
@@ -60,19 +61,19 @@ def regional_balance(indicator: Indicator, engaged: EngagedMembers, as_of: date)
     for grain in GRAINS:
         for breakdown in breakdowns_of(indicator):
             members = engaged.members(grain, breakdown)
-            in_cell = ["period_index", *breakdown_columns(breakdown)]
             per_group = (members.with_columns(group=engaged.attributes["region"].gather(members[engaged.member]))
                          .filter(pl.col("group") != NO_GROUP)
-                         .group_by(*in_cell, "group")
+                         .group_by("cell", "group")
                          .agg(members=pl.len()))
-            share = pl.col("members") / pl.col("members").sum().over(in_cell)
+            share = pl.col("members") / pl.col("members").sum().over("cell")
+            balance = (per_group.with_columns(term=-share * share.log())
+                       # summed in group order (an order a query optimiser cannot drop): the same data always
+                       # gives the same last digit
+                       .sort("cell", "group")
+                       .group_by("cell", maintain_order=True)
+                       .agg(denominator=pl.col("members").sum(), entropy=pl.col("term").sum()))
             found.append(
-                per_group.with_columns(term=-share * share.log())
-                # summed in group order (an order a query optimiser cannot drop): the same data always
-                # gives the same last digit
-                .sort(*in_cell, "group")
-                .group_by(in_cell, maintain_order=True)
-                .agg(denominator=pl.col("members").sum(), entropy=pl.col("term").sum())
+                balance.hstack(engaged.cell_labels(balance["cell"], breakdown))
                 .select(indicator_id=pl.lit(indicator.id), grain=pl.lit(grain), period_index=pl.col("period_index"),
                         breakdown=pl.lit(breakdown), breakdown_value=breakdown_value(breakdown),
                         numerator=pl.lit(None, pl.Int64), denominator=pl.col("denominator"),
