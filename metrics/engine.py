@@ -187,6 +187,8 @@ def indicator_table(con: duckdb.DuckDBPyConnection, as_of: date, run_id: str,
     cell_frame = indicator_cells(catalogue, sources, as_of, timings)
 
     started = time.perf_counter()
+    expected = expected_indicators(catalogue, sources, as_of)
+    del sources  # the records' memory is free for the table (millions of rows with crossed cells)
     metadata = pl.DataFrame(
         [(i.id, i.name, i.area, i.unit) for i in catalogue.indicators], orient="row",
         schema={"indicator_id": pl.String, "indicator_name": pl.String, "area": pl.String, "unit": pl.String})
@@ -197,6 +199,5 @@ def indicator_table(con: duckdb.DuckDBPyConnection, as_of: date, run_id: str,
     table = _with_targets(table, targets, catalogue).with_columns(
         suppressed=pl.lit(False), as_of=pl.lit(as_of, pl.Date), run_id=pl.lit(run_id, pl.String),
     ).with_columns(partial=partial_period()).select(TABLE_COLUMNS).cast(TABLE_SCHEMA)
-    expected = expected_indicators(catalogue, sources, as_of)
     timings["assemble"] = time.perf_counter() - started
     return EngineResult(table=table, timings=timings, expected_indicators=expected)
