@@ -158,14 +158,20 @@ def _in_table_order(cells: pl.DataFrame) -> pl.DataFrame:
     return cells.sort(packed("indicator_id", "grain", "period_index"), packed("breakdown", "breakdown_value"))
 
 
+def _beside(table: pl.DataFrame, right: pl.DataFrame, on: list[str]) -> pl.DataFrame:
+    """The table with `right`'s other columns for each row, matched on `on` (right's keys are unique). Only
+    the keys are joined: the table's own columns are never copied (it has millions of rows)."""
+    return table.hstack(table.select(on).join(right, on=on, how="left", maintain_order="left").drop(on))
+
+
 def _with_targets(table: pl.DataFrame, targets: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
     """Baseline and target on total rows from the targets entity; status in the indicator's direction."""
     lower_is_better = pl.DataFrame(
         [(i.id, i.lower_is_better) for i in catalogue.indicators], orient="row",
         schema={"indicator_id": pl.String, "lower_is_better": pl.Boolean})
     total_targets = targets.with_columns(breakdown=pl.lit(TOTAL))
-    joined = (table.join(total_targets, on=["indicator_id", "period", "breakdown"], how="left", maintain_order="left")
-              .join(lower_is_better, on="indicator_id", how="left", maintain_order="left"))
+    joined = _beside(_beside(table, total_targets, ["indicator_id", "period", "breakdown"]), lower_is_better,
+                     ["indicator_id"])
     reached = pl.when(pl.col("lower_is_better")).then(pl.col("value") <= pl.col("target")).otherwise(
         pl.col("value") >= pl.col("target"))
     status = (pl.when(pl.col("target").is_null()).then(pl.lit("no_target"))
@@ -192,10 +198,10 @@ def indicator_table(con: duckdb.DuckDBPyConnection, as_of: date, run_id: str,
     metadata = pl.DataFrame(
         [(i.id, i.name, i.area, i.unit) for i in catalogue.indicators], orient="row",
         schema={"indicator_id": pl.String, "indicator_name": pl.String, "area": pl.String, "unit": pl.String})
-    # sorted before the labels and metadata join on (every join keeps the cells' order)
-    table = (_in_table_order(cell_frame)
-             .join(_periods(cell_frame), on=["grain", "period_index"], how="left", maintain_order="left")
-             .join(metadata, on="indicator_id", how="left", maintain_order="left"))
+    # sorted before the labels and metadata are set beside (keeping the cells' order)
+    in_order = _in_table_order(cell_frame)
+    del cell_frame
+    table = _beside(_beside(in_order, _periods(in_order), ["grain", "period_index"]), metadata, ["indicator_id"])
     table = _with_targets(table, targets, catalogue).with_columns(
         suppressed=pl.lit(False), as_of=pl.lit(as_of, pl.Date), run_id=pl.lit(run_id, pl.String),
     ).with_columns(partial=partial_period()).select(TABLE_COLUMNS).cast(TABLE_SCHEMA)

@@ -58,7 +58,8 @@ def _crossed_checks(table: pl.DataFrame) -> dict[str, pl.Series]:
     """cell_well_formed: a total row has the value `all`, another row as many parts (`M|v`) as its
     breakdown (`mechanism_id|b`). crossed_within_present: a crossed row's mechanism (or kind) has its own
     row in that period, since a crossed cell is a part of the mechanism's cell (true for other rows).
-    Cells are compared by a 64-bit hash of their keys: a collision could only hide a missing row."""
+    Cells are compared by a 64-bit hash of their keys: a collision could only hide a missing row. An empty
+    breakdown value (a breakdown column with empty cells) is not these checks' business."""
     breakdown, value = pl.col("breakdown"), pl.col("breakdown_value")
     parts = breakdown.str.count_matches(CROSS, literal=True)
     well_formed = pl.when(breakdown == TOTAL).then(value == ALL).otherwise(
@@ -69,9 +70,10 @@ def _crossed_checks(table: pl.DataFrame) -> dict[str, pl.Series]:
         return pl.struct("indicator_id", "grain", "period", within.alias("within"), of.alias("of")).hash(seed=0)
 
     plain_cells = table.filter(~crossed).select(cell(breakdown, value)).to_series()
-    within_present = ~crossed | cell(breakdown.str.splitn(CROSS, 2).struct.field("field_0"),
-                                     value.str.splitn(CROSS, 2).struct.field("field_0")).is_in(plain_cells.implode())
-    return {"cell_well_formed": table.select(well_formed.fill_null(False)).to_series(),
+    crossed_cell = cell(breakdown.str.splitn(CROSS, 2).struct.field("field_0"),
+                        value.str.splitn(CROSS, 2).struct.field("field_0"))
+    within_present = ~crossed | value.is_null() | crossed_cell.is_in(plain_cells.implode())
+    return {"cell_well_formed": table.select(well_formed.fill_null(True)).to_series(),
             "crossed_within_present": table.select(within_present).to_series()}
 
 
