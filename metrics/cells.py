@@ -144,12 +144,14 @@ def _additive_cells(dated: pl.LazyFrame, reference_date: str, measures: list[Mea
                .group_by("month_index", *columns).agg(pl.col(names).sum())
                .collect())
     found = []
-    for grain in GRAINS:
-        in_grain = monthly.with_columns(period_index=_month_to(grain))
-        for breakdown in breakdowns:
-            chosen = [m for m in measures if breakdown in breakdowns_of(m.indicator)]
-            summed = [f"{m.indicator.id}|{part}" for m in chosen for part in ("denominator", "numerator")]
-            grouped = in_grain.group_by("period_index", *breakdown_columns(breakdown)).agg(pl.col(summed).sum())
+    for breakdown in breakdowns:
+        chosen = [m for m in measures if breakdown in breakdowns_of(m.indicator)]
+        summed = [f"{m.indicator.id}|{part}" for m in chosen for part in ("denominator", "numerator")]
+        keys = breakdown_columns(breakdown)
+        # the breakdown's months, far fewer rows than the monthly frame: quarters and years from them
+        by_month = monthly.group_by("month_index", *keys).agg(pl.col(summed).sum())
+        for grain in GRAINS:
+            grouped = by_month.group_by(_month_to(grain).alias("period_index"), *keys).agg(pl.col(summed).sum())
             found.extend(_in_unit_shape(grouped, m, grain, breakdown) for m in chosen)
     return pl.concat(found)
 
