@@ -1,7 +1,7 @@
 """All 29 indicators of `shared/spec/indicators.md` in plain pandas: the slow, obvious baseline.
 
 Written the way an analyst would in a notebook: the warehouse tables as DataFrames, every record
-copied once per grain and breakdown cell, then `groupby`. It gives the same numbers as the
+copied once per grain and breakdown cell (crossed cells too), then `groupby`. It gives the same numbers as the
 engine and the DuckDB SQL baseline, and the engine's benchmark reports how much faster they are.
 
     .venv/bin/python -m bench.baseline_pandas --scale 20000
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from bench.baseline_sql import (
-    benchmark_arguments, measure, participation_count, prepared_warehouse, report_line, sql_in_child,
+    benchmark_arguments, crossed, measure, participation_count, prepared_warehouse, report_line, sql_in_child,
 )
 from warehouse.contract import ENTITIES
 from warehouse.reference import regional_group
@@ -55,18 +55,26 @@ def period_labels(days: pd.Series, grain: str) -> pd.Series:
     return days.dt.strftime("%Y-%m")
 
 
+def _breakdown_values(facts: pd.DataFrame, breakdown: str) -> np.ndarray:
+    if breakdown == "total":
+        return np.full(len(facts), "all", dtype=object)
+    if "|" in breakdown:
+        within, other = breakdown.split("|")
+        return (facts[within].astype(str) + "|" + facts[other].astype(str)).to_numpy(dtype=object)
+    return facts[breakdown].to_numpy(dtype=object)
+
+
 def _in_cells(facts: pd.DataFrame, breakdowns: list[str], carried: list[str]) -> pd.DataFrame:
-    """Each fact once per grain and breakdown it falls in, with its period label and the `carried`
-    columns the indicator needs (only those: the copies are many)."""
+    """Each fact once per grain and breakdown it falls in (crossed ones too), with its period label and
+    the `carried` columns the indicator needs (only those: the copies are many)."""
     grains, periods, names, values = [], [], [], []
     for grain in ("year", "quarter", "month"):
         labels = period_labels(facts["ref_date"], grain).to_numpy(dtype=object)
-        for breakdown in breakdowns:
+        for breakdown in crossed(tuple(breakdowns)):
             grains.append(np.full(len(facts), grain, dtype=object))
             periods.append(labels)
             names.append(np.full(len(facts), breakdown, dtype=object))
-            values.append(np.full(len(facts), "all", dtype=object) if breakdown == "total"
-                          else facts[breakdown].to_numpy(dtype=object))
+            values.append(_breakdown_values(facts, breakdown))
     cells = facts[carried].iloc[np.tile(np.arange(len(facts)), len(grains))].reset_index(drop=True)
     return cells.assign(grain=np.concatenate(grains), period=np.concatenate(periods),
                         breakdown=np.concatenate(names), breakdown_value=np.concatenate(values))

@@ -5,7 +5,9 @@ it row by row, and it is the speed baseline of the engine's benchmark. Set-based
 warehouse as seen at the build date goes into a few temp tables; each family of records (engaged
 organisations, participations, events, ...) is expanded once to its three grains and breakdown
 cells with UNPIVOT and summed once into every measure its indicators need; an indicator is then
-two of those sums per cell. PAR-05, INC-05 and FOL-02 (not sums) are queries of their own.
+two of those sums per cell. PAR-05, INC-05 and FOL-02 (not sums) are queries of their own. Crossed
+cells (spec v2: `mechanism_id|region`, value `M|v`) are one more text column per crossed breakdown,
+unpivoted like the plain ones.
 
     .venv/bin/python -m bench.baseline_sql --scale 20000
 """
@@ -42,6 +44,13 @@ def _less(breakdowns: tuple[str, ...], dropped: str) -> tuple[str, ...]:
     return tuple(b for b in breakdowns if b != dropped)
 
 
+def crossed(breakdowns: tuple[str, ...]) -> tuple[str, ...]:
+    """The breakdowns and, within mechanism_id and within mechanism_kind (when among them), every other one."""
+    within = [w for w in ("mechanism_id", "mechanism_kind") if w in breakdowns]
+    others = [b for b in breakdowns if b not in ("total", "mechanism_id", "mechanism_kind")]
+    return breakdowns + tuple(f"{w}|{b}" for w in within for b in others)
+
+
 def period_label_sql(day: str) -> str:
     """The label of the period of `grain` that contains the date column `day`."""
     return (
@@ -59,15 +68,20 @@ def _period_start_sql(day: str) -> str:
 
 
 def cells_sql(facts: str, breakdowns: tuple[str, ...]) -> str:
-    """Every fact row once per grain and once per breakdown cell it falls in (`ref_date` dates it).
-    Periods are keyed by their first day (a date hashes cheaper than a label); labels come last."""
+    """Every fact row once per grain and once per breakdown cell it falls in (`ref_date` dates it),
+    crossed cells included. Periods are keyed by their first day (a date hashes cheaper than a label);
+    labels come last."""
+    every = crossed(breakdowns)
+    crossed_values = "".join(f", {a} || '|' || {b} AS \"{a}|{b}\""
+                             for a, b in (name.split("|") for name in every if "|" in name))
     return f"""
         WITH facts AS ({facts}),
         by_grain AS (
-            SELECT facts.*, 'all' AS total, grains.grain, {_period_start_sql('ref_date')} AS period_start
+            SELECT facts.*, 'all' AS total{crossed_values}, grains.grain,
+                   {_period_start_sql('ref_date')} AS period_start
             FROM facts CROSS JOIN (VALUES ('year'), ('quarter'), ('month')) AS grains(grain)
         )
-        SELECT * FROM (UNPIVOT by_grain ON {', '.join(breakdowns)}
+        SELECT * FROM (UNPIVOT by_grain ON {', '.join(f'"{b}"' for b in every)}
                        INTO NAME breakdown VALUE breakdown_value)
     """
 
@@ -111,7 +125,7 @@ class Indicator:
                    breakdown, breakdown_value, {numerator}::BIGINT AS numerator,
                    {denominator}::BIGINT AS denominator, ({value})::DOUBLE AS value
             FROM bl_family_{self.family}
-            WHERE {_one_of(self.breakdowns)} AND {self.denominator or self.numerator} > 0
+            WHERE {_one_of(crossed(self.breakdowns))} AND {self.denominator or self.numerator} > 0
         """
 
 
@@ -340,7 +354,7 @@ _DAYS_TO_ACKNOWLEDGE_SQL = f"""
 _RETURNING_SQL = f"""
     WITH engaged AS (
         SELECT grain, period_start, breakdown, breakdown_value, org_id
-        FROM bl_engaged WHERE {_one_of(("total", "mechanism_kind", "region", "org_type"))}
+        FROM bl_engaged WHERE {_one_of(crossed(("total", "mechanism_kind", "region", "org_type")))}
     ),
     engaged_before AS (
         SELECT grain, breakdown, breakdown_value, org_id,
@@ -364,7 +378,7 @@ _REGIONAL_BALANCE_SQL = f"""
     WITH per_group AS (
         SELECT grain, period_start, breakdown, breakdown_value, regional_group, count(*) AS engaged
         FROM bl_engaged JOIN bl_org_profile USING (org_id)
-        WHERE {_one_of(("total", "mechanism_kind", "mechanism_id", "engagement_kind"))}
+        WHERE {_one_of(crossed(("total", "mechanism_kind", "mechanism_id", "engagement_kind")))}
           AND regional_group NOT IN ('none', 'unknown')
         GROUP BY grain, period_start, breakdown, breakdown_value, regional_group
     ),

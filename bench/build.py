@@ -52,6 +52,21 @@ def build_steps(warehouse: str) -> str:
     return "\n".join(f"    {step:45} {seconds:7.2f} s" for step, seconds in timings.items())
 
 
+def crossed_share(warehouse: str) -> str:
+    """How many rows of the latest run are crossed cells (spec v2), and the table's size without them."""
+    import duckdb
+
+    con = duckdb.connect(warehouse, read_only=True)
+    try:
+        rows, crossed = con.sql("""
+            SELECT count(*), count(*) FILTER (WHERE contains(breakdown, '|')) FROM indicator_values
+            WHERE run_id = (SELECT run_id FROM runs ORDER BY built_at DESC LIMIT 1)""").fetchall()[0]
+    finally:
+        con.close()
+    return (f"    {rows:,} rows, of which {crossed:,} crossed cells: {rows - crossed:,} rows without them "
+            f"({rows / max(rows - crossed, 1):.1f}x)")
+
+
 def pandas_in_child(warehouse: str, as_of: date) -> int:
     from bench.baseline_pandas import indicator_table_pandas, warehouse_tables
 
@@ -82,6 +97,7 @@ def main() -> None:
     build = measure(partial(importable.build_in_child, catalogue=skip.catalogue), warehouse, as_of)
     print(report_line("build", build, participations, baseline=sql))
     print(build_steps(str(warehouse)))
+    print(crossed_share(str(warehouse)))
     if not skip.skip_pandas:
         pandas = measure(importable.pandas_in_child, warehouse, as_of)
         print(report_line("pandas", pandas, participations, baseline=sql))

@@ -6,16 +6,20 @@ A `Measure` says, for one indicator, which polars aggregations give its numerato
 
 from __future__ import annotations
 
+import math
 import operator
 from dataclasses import dataclass
 from datetime import date
 from functools import reduce
-from typing import Callable
+from typing import Callable, Iterable
 
 import polars as pl
 
-from foundation.vocabulary import ALL, GRAINS, TOTAL, UNKNOWN  # noqa: F401  (special imports them from here)
+from foundation.vocabulary import ALL, CROSS, GRAINS, TOTAL, UNKNOWN  # noqa: F401  (special imports them from here)
 from metrics.catalogue import Filter, Indicator
+
+#: the breakdowns every other breakdown of an indicator is also computed within (spec v2 crossed cells)
+WITHIN = ("mechanism_id", "mechanism_kind")
 
 
 CELL_SCHEMA = {
@@ -36,6 +40,29 @@ def period_index(day: pl.Expr, grain: str) -> pl.Expr:
 
 def period_index_of(day: date, grain: str) -> int:
     return pl.select(period_index(pl.lit(day), grain)).item()
+
+
+def breakdowns_of(indicator: Indicator) -> tuple[str, ...]:
+    """The indicator's breakdowns, then its crossed ones (spec v2): for each of `WITHIN` among its
+    breakdowns, every other breakdown b of it (not total, nor one of `WITHIN`) as `mechanism_id|b`."""
+    plain = indicator.breakdowns
+    crossed = [f"{within}{CROSS}{b}" for within in WITHIN if within in plain
+               for b in plain if b != TOTAL and b not in WITHIN]
+    return (*plain, *crossed)
+
+
+def breakdown_columns(breakdown: str) -> tuple[str, ...]:
+    """The source columns a breakdown's cells are told apart by: none for the total, two for a crossed one."""
+    return () if breakdown == TOTAL else tuple(breakdown.split(CROSS))
+
+
+def breakdown_value(breakdown: str) -> pl.Expr:
+    """The breakdown_value of a cell, from its breakdown columns: `all`, `v`, or `M|v` when crossed; an
+    empty breakdown cell (an anonymous record's organisation attribute) reads `unknown`."""
+    if breakdown == TOTAL:
+        return pl.lit(ALL)
+    return pl.concat_str([pl.col(c).cast(pl.String).fill_null(UNKNOWN) for c in breakdown_columns(breakdown)],
+                         separator=CROSS)
 
 
 def filter_mask(filters: tuple[Filter, ...]) -> pl.Expr:
@@ -94,7 +121,11 @@ def cells(frame: pl.DataFrame, reference_date: str, measures: list[Measure],
 
 
 def _breakdowns(measures: list[Measure]) -> list[str]:
-    return list(dict.fromkeys(b for m in measures for b in m.indicator.breakdowns))
+    return list(dict.fromkeys(b for m in measures for b in breakdowns_of(m.indicator)))
+
+
+def _columns(breakdowns: list[str]) -> list[str]:
+    return list(dict.fromkeys(c for b in breakdowns for c in breakdown_columns(b)))
 
 
 def _additive_cells(dated: pl.LazyFrame, reference_date: str, measures: list[Measure]) -> pl.DataFrame:
@@ -107,19 +138,22 @@ def _additive_cells(dated: pl.LazyFrame, reference_date: str, measures: list[Mea
     for m in measures:
         contributions.append(contribution(m.population, m.indicator.denominator_sum).alias(f"{m.indicator.id}|denominator"))
         contributions.append(contribution(m.numerator("month"), m.indicator.numerator_sum).alias(f"{m.indicator.id}|numerator"))
-    breakdowns = [b for b in _breakdowns(measures) if b != TOTAL]
+    breakdowns = _breakdowns(measures)
+    columns = _columns(breakdowns)
     names = [c.meta.output_name() for c in contributions]
-    monthly = (dated.select(month_index=period_index(pl.col(reference_date), "month"), *breakdowns, *contributions)
-               .group_by("month_index", *breakdowns).agg(pl.col(names).sum())
+    # crossed cells add no pass over the records: they are group-bys of this small monthly frame too
+    monthly = (dated.select(month_index=period_index(pl.col(reference_date), "month"), *columns, *contributions)
+               .group_by("month_index", *columns).agg(pl.col(names).sum())
                .collect())
     found = []
-    for grain in GRAINS:
-        in_grain = monthly.with_columns(period_index=_month_to(grain))
-        for breakdown in _breakdowns(measures):
-            chosen = [m for m in measures if breakdown in m.indicator.breakdowns]
-            columns = [f"{m.indicator.id}|{part}" for m in chosen for part in ("denominator", "numerator")]
-            keys = ["period_index"] if breakdown == TOTAL else ["period_index", breakdown]
-            grouped = in_grain.group_by(keys).agg(pl.col(columns).sum())
+    for breakdown in breakdowns:
+        chosen = [m for m in measures if breakdown in breakdowns_of(m.indicator)]
+        summed = [f"{m.indicator.id}|{part}" for m in chosen for part in ("denominator", "numerator")]
+        keys = breakdown_columns(breakdown)
+        # the breakdown's months, far fewer rows than the monthly frame: quarters and years from them
+        by_month = monthly.group_by("month_index", *keys).agg(pl.col(summed).sum())
+        for grain in GRAINS:
+            grouped = by_month.group_by(_month_to(grain).alias("period_index"), *keys).agg(pl.col(summed).sum())
             found.extend(_in_unit_shape(grouped, m, grain, breakdown) for m in chosen)
     return pl.concat(found)
 
@@ -145,8 +179,8 @@ def _aggregated_cells(dated: pl.LazyFrame, reference_date: str, measures: list[M
     for grain in GRAINS if medians else ():
         with_period = dated.with_columns(period_index=period_index(pl.col(reference_date), grain))
         for m in medians:
-            for breakdown in m.indicator.breakdowns:
-                keys = ["period_index"] if breakdown == TOTAL else ["period_index", breakdown]
+            for breakdown in breakdowns_of(m.indicator):
+                keys = ["period_index", *breakdown_columns(breakdown)]
                 plans.append(_median(with_period, keys, reference_date, m))
                 shapes.append((m, grain, breakdown))
     found.extend(_in_unit_shape(grouped, m, grain, breakdown)
@@ -164,37 +198,47 @@ def period_start(index: pl.Expr, grain: str) -> pl.Expr:
 
 
 class EngagedMembers:
-    """One row per (period, breakdown value, member) with a record there, at every grain and breakdown, for a
-    source whose records belong to members (organisations): the sets every distinct count over the source
-    needs, computed once and shared (the catalogue's distinct counts, PAR-05 and INC-05 read the same sets).
+    """One row per (period, cell, member) with a record there, at every grain and breakdown, for a source
+    whose records belong to members (organisations): the sets every distinct count over the source needs,
+    computed once and shared (the catalogue's distinct counts, PAR-05 and INC-05 read the same sets).
 
-    A member's own attributes (constant for the member) are never part of a set's key: a breakdown by one
-    of them is the total set with the attribute gathered by member number. Quarters come from the month
-    sets and years from the quarter sets, and a set's key (period, breakdown value, member) is packed into
-    one integer, because hashing one integer column is many times faster than hashing several columns.
+    A set is keyed by the breakdown's columns of the records: none for the total, `engagement_kind`, or
+    `mechanism_id` and `engagement_kind` for the crossed `mechanism_id|engagement_kind`. A member's own
+    attributes (constant for the member) are never part of a key: a breakdown by one of them reads the set
+    of its other columns (the total set for `region`, the mechanism set for `mechanism_id|region`) with the
+    attribute's code gathered by member number. Everything is numbers: a set's key (period, cell, member)
+    is packed into one integer, the cell being the mixed-radix number of its columns' value codes, and the
+    members of a breakdown's cells are counted by one integer `cell` (period, values), turned into labels
+    only once counted, because hashing one integer column is many times faster than hashing several
+    columns or text. Quarters come from the month sets, years from the quarter sets.
     """
 
-    def __init__(self, frame: pl.DataFrame, reference_date: str, member: str,
-                 member_attributes: tuple[str, ...], breakdowns: tuple[str, ...]) -> None:
+    def __init__(self, frame: pl.DataFrame | pl.LazyFrame, reference_date: str, member: str,
+                 member_attributes: tuple[str, ...], breakdowns: Iterable[str]) -> None:
         self.reference_date = reference_date
         self.member = member
         self.member_attributes = member_attributes
-        dated = frame.filter(pl.col(reference_date).is_not_null() & pl.col(member).is_not_null())
-        if not dated.schema[member].is_integer():
+        dated = frame.lazy().filter(pl.col(reference_date).is_not_null() & pl.col(member).is_not_null())
+        columns = frame.collect_schema()
+        if not columns[member].is_integer():
             # the sets pack members as numbers from 0: text ids (an engagement's) are numbered first
             dated = dated.with_columns((pl.col(member).cast(pl.String).rank("dense") - 1).cast(pl.UInt32))
         #: kept for the sets of the records passing a filter (`restricted`)
-        self._dated, self._breakdowns = dated, breakdowns
+        self._dated, self._breakdowns = dated, tuple(breakdowns)
         self._restricted: dict[bytes, EngagedMembers] = {}
+        own_columns = [c for c in _columns(list(self._breakdowns))
+                       if c in columns and c not in (*member_attributes, member)]
         self._records = dated.select(period_index(pl.col(reference_date), "month").alias("period_index"), member,
-                                     *(b for b in breakdowns if b in frame.columns and b not in (*member_attributes, member)))
-        self._member_count = int(self._records[member].max() or 0) + 1
-        everybody = pl.int_range(self._member_count, dtype=self._records[member].dtype, eager=True).alias(member)
+                                     *own_columns).collect()
+        self.member_count = int(self._records[member].max() or 0) + 1
+        everybody = pl.int_range(self.member_count, dtype=self._records[member].dtype, eager=True).alias(member)
         #: row i holds the attributes of member i (members are numbers from 0): gathered, never joined
-        self.attributes = everybody.to_frame().join(dated.select(member, *member_attributes).unique(member),
-                                                    on=member, how="left", maintain_order="left")
+        self.attributes = everybody.to_frame().join(
+            dated.select(member, *member_attributes).unique(member).collect(), on=member, how="left",
+            maintain_order="left")
         self._values: dict[str, pl.Series] = {}
-        self._packed: dict[tuple[str, str], pl.Series] = {}
+        self._attribute_codes: dict[str, pl.Series] = {}
+        self._packed: dict[tuple[str, tuple[str, ...]], pl.Series] = {}
 
     def restricted(self, mask: pl.Expr) -> EngagedMembers:
         """The sets of the members' records that pass `mask`: a member is in a cell when one of its
@@ -206,72 +250,107 @@ class EngagedMembers:
         return self._restricted[key]
 
     def members(self, grain: str, breakdown: str) -> pl.DataFrame:
-        """period_index, breakdown_value (`all` for the total) and the member: one row per engaged member."""
+        """`cell` (a number for the period and the breakdown's values: `cell_labels` reads it) and the
+        member: one row per member engaged in a period and cell."""
         key = self._set_of(breakdown)
-        return self._unpacked(self._packed_set(grain, key), key, breakdown)
+        return self._in_cells(self._packed_set(grain, key), key, breakdown)
 
     def engaged_again(self, grain: str, breakdown: str) -> pl.DataFrame:
-        """For each member engaged in a period and cell: the next period_index, the breakdown_value, the
-        member, and whether it is engaged in that next period in the same cell (`engaged_again`)."""
+        """For each member engaged in a period and cell: the `cell` of the next period with the same values,
+        the member, and whether it is engaged in that cell (`engaged_again`)."""
         key = self._set_of(breakdown)
         engaged = self._packed_set(grain, key)
-        next_period = engaged + len(self._values_of(key)) * self._member_count
-        return self._unpacked(next_period, key, breakdown).with_columns(
+        next_period = engaged + self._cell_count(key) * self.member_count
+        return self._in_cells(next_period, key, breakdown).with_columns(
             engaged_again=next_period.is_in(engaged.implode()))
 
-    def _set_of(self, breakdown: str) -> str:
-        """The set a breakdown reads: its own for a breakdown of the records, the total one otherwise."""
-        return breakdown if breakdown != TOTAL and breakdown not in self.member_attributes else TOTAL
+    def cells_per_period(self, breakdown: str) -> int:
+        """`cell // cells_per_period` is the cell's period_index."""
+        key = self._set_of(breakdown)
+        return self._cell_count(key) * math.prod(len(self._values_of(c)) for c in self._gathered(key, breakdown))
 
-    def _unpacked(self, packed: pl.Series, key: str, breakdown: str) -> pl.DataFrame:
-        values = self._values_of(key)
-        members = (packed % self._member_count).cast(self.attributes[self.member].dtype).alias(self.member)
-        if breakdown == TOTAL:
-            breakdown_value = pl.repeat(ALL, len(packed), eager=True)
-        elif key == TOTAL:
-            breakdown_value = self.attributes[breakdown].gather(members)
-        else:
-            breakdown_value = values.gather((packed // self._member_count) % len(values))
-        return pl.DataFrame([(packed // (len(values) * self._member_count)).cast(pl.Int32).alias("period_index"),
-                             breakdown_value.alias("breakdown_value"), members])
+    def cell_labels(self, cells: pl.Series, breakdown: str) -> pl.DataFrame:
+        """period_index and the breakdown's columns (`breakdown_columns`) of each cell number."""
+        key = self._set_of(breakdown)
+        decoded, rest = {}, cells
+        for column in [*key, *self._gathered(key, breakdown)][::-1]:
+            values = self._values_of(column)
+            decoded[column] = values.gather(rest % len(values))
+            rest = rest // len(values)
+        return pl.DataFrame([rest.cast(pl.Int32).alias("period_index"),
+                             *(decoded[c].alias(c) for c in breakdown_columns(breakdown))])
 
-    def _values_of(self, breakdown: str) -> pl.Series:
-        if breakdown not in self._values:
-            self._values[breakdown] = (pl.Series([ALL]) if breakdown == TOTAL
-                                       else self._records[breakdown].unique().sort())
-        return self._values[breakdown]
+    def _set_of(self, breakdown: str) -> tuple[str, ...]:
+        """The columns of the records that key the set a breakdown reads."""
+        return tuple(c for c in breakdown_columns(breakdown) if c not in self.member_attributes)
 
-    def _packed_set(self, grain: str, breakdown: str) -> pl.Series:
-        if (grain, breakdown) in self._packed:
-            return self._packed[(grain, breakdown)]
-        values = self._values_of(breakdown)
-        per_period = len(values) * self._member_count
+    def _gathered(self, key: tuple[str, ...], breakdown: str) -> list[str]:
+        """The breakdown's columns that are the member's attributes."""
+        return [c for c in breakdown_columns(breakdown) if c not in key]
+
+    def _cell_count(self, key: tuple[str, ...]) -> int:
+        return math.prod(len(self._values_of(column)) for column in key)
+
+    def _in_cells(self, packed: pl.Series, key: tuple[str, ...], breakdown: str) -> pl.DataFrame:
+        members = (packed % self.member_count).cast(self.attributes[self.member].dtype).alias(self.member)
+        cell = packed // self.member_count
+        for column in self._gathered(key, breakdown):
+            cell = cell * len(self._values_of(column)) + self._codes_of(column).gather(members)
+        return pl.DataFrame([cell.alias("cell"), members])
+
+    def _values_of(self, column: str) -> pl.Series:
+        """The values of a column of the records or of the members, in the order of their codes."""
+        if column not in self._values:
+            found = self._records[column] if column in self._records.columns else self.attributes[column]
+            self._values[column] = found.unique().sort()
+        return self._values[column]
+
+    def _codes_of(self, attribute: str) -> pl.Series:
+        """Row i: the code of member i's value of the attribute."""
+        if attribute not in self._attribute_codes:
+            values = self._values_of(attribute)
+            self._attribute_codes[attribute] = self.attributes[attribute].replace_strict(
+                values, pl.int_range(len(values), dtype=pl.UInt64, eager=True))
+        return self._attribute_codes[attribute]
+
+    def _packed_set(self, grain: str, key: tuple[str, ...]) -> pl.Series:
+        if (grain, key) in self._packed:
+            return self._packed[(grain, key)]
+        cell_count = self._cell_count(key)
+        per_period = cell_count * self.member_count
         # room for the period after the last one too (PAR-05 looks one period ahead)
         if (int(self._records["period_index"].max() or 0) + 2) * per_period >= 2 ** 63:
             raise OverflowError("Too many breakdown values and members to count distinct members by packed keys.")
         if grain == "month" and self._records.is_empty():
             packed = pl.Series("key", [], pl.UInt64)
         elif grain == "month":
-            code = (pl.lit(0, pl.UInt64) if breakdown == TOTAL else
-                    pl.col(breakdown).replace_strict(values, pl.int_range(len(values), dtype=pl.UInt64, eager=True)))
-            key = ((pl.col("period_index").cast(pl.UInt64) * len(values) + code) * self._member_count
-                   + pl.col(self.member).cast(pl.UInt64))
-            packed = self._records.select(key.alias("key"))["key"].unique()
+            code = pl.lit(0, pl.UInt64)
+            for column in key:
+                values = self._values_of(column)
+                code = code * len(values) + pl.col(column).replace_strict(
+                    values, pl.int_range(len(values), dtype=pl.UInt64, eager=True))
+            packed_key = ((pl.col("period_index").cast(pl.UInt64) * cell_count + code) * self.member_count
+                          + pl.col(self.member).cast(pl.UInt64))
+            packed = self._records.select(packed_key.alias("key"))["key"].unique()
         else:
-            finer = self._packed_set("month" if grain == "quarter" else "quarter", breakdown)
+            finer = self._packed_set("month" if grain == "quarter" else "quarter", key)
             finer_period, rest = finer // per_period, finer % per_period
             coarser = (finer_period // 12) * 4 + (finer_period % 12) // 3 if grain == "quarter" else finer_period // 4
             packed = (coarser * per_period + rest).unique()
-        self._packed[(grain, breakdown)] = packed
+        self._packed[(grain, key)] = packed
         return packed
 
 
 def _distinct_counts(engaged: EngagedMembers, measures: list[Measure]) -> list[pl.DataFrame]:
-    """Members in each population and numerator per cell, from the engaged members' sets. A mask that reads
-    the members' attributes only is evaluated once per member and gathered; one that reads the reference
-    date is evaluated on the set, the date being the period's first day (masks of a distinct count compare
-    periods of the reference date, never days). Catalogue filters on any other column of the records are
-    evaluated on the records (`_distinct_counts_on_records`)."""
+    """Members in each population and numerator per cell, from the engaged members' sets.
+
+    A member's masks are the same in every cell of a period: those reading the member's attributes only
+    are evaluated once per member, those reading the reference date once per engaged (member, period) of
+    the total set, the date being the period's first day (masks of a distinct count compare periods of
+    the reference date, never days). Their combinations (profiles) are few, so each cell's members are
+    counted per profile, on one packed integer (cell, profile), and the counts weighted by the masks.
+    Catalogue filters on any other column of the records are evaluated on the records
+    (`_distinct_counts_on_records`)."""
     on_records = [m for m in measures if _filters_records(m, engaged)]
     found = _distinct_counts_on_records(engaged, on_records)
     measures = [m for m in measures if not _filters_records(m, engaged)]
@@ -280,26 +359,32 @@ def _distinct_counts(engaged: EngagedMembers, measures: list[Measure]) -> list[p
     for grain in GRAINS:
         masks = {}
         for m in measures:
-            masks[f"{m.indicator.id}|denominator"] = a_member & m.population
-            masks[f"{m.indicator.id}|numerator"] = a_member & m.numerator(grain)
+            masks[f"{m.indicator.id}|denominator"] = (a_member & m.population).fill_null(False)
+            masks[f"{m.indicator.id}|numerator"] = (a_member & m.numerator(grain)).fill_null(False)
         dated = {name: mask for name, mask in masks.items() if engaged.reference_date in mask.meta.root_names()}
         by_member = engaged.attributes.select(**{name: mask for name, mask in masks.items() if name not in dated})
+        member_profiles = by_member.unique(maintain_order=True).with_row_index("member_profile")
+        member_profile = (by_member.join(member_profiles, on=by_member.columns, how="left", maintain_order="left")
+                          ["member_profile"] if by_member.width else pl.zeros(engaged.attributes.height, pl.UInt32,
+                                                                              eager=True))
+        dated_profile = _dated_profile(engaged, grain, dated)
         for breakdown in _breakdowns(measures):
-            chosen = [m for m in measures if breakdown in m.indicator.breakdowns]
+            chosen = [m for m in measures if breakdown in breakdowns_of(m.indicator)]
             counted = [f"{m.indicator.id}|{part}" for m in chosen for part in ("denominator", "numerator")]
-            on_the_set = {name: dated[name] for name in counted if name in dated}
             members = engaged.members(grain, breakdown)
-            ids = members[engaged.member]
-            flagged = members.hstack(by_member.select(pl.col([n for n in counted if n not in dated]).gather(ids)))
-            if on_the_set:
-                read = sorted({c for mask in on_the_set.values() for c in mask.meta.root_names()}
-                              - {engaged.reference_date, engaged.member})
-                flagged = flagged.hstack(engaged.attributes.select(pl.col(read).gather(ids))).with_columns(
-                    period_start(pl.col("period_index"), grain).alias(engaged.reference_date)
-                ).with_columns(**on_the_set)
-            grouped = flagged.group_by("period_index", "breakdown_value").agg(pl.col(counted).sum())
-            found.extend(_in_unit_shape(grouped.rename({"breakdown_value": breakdown}) if breakdown != TOTAL
-                                        else grouped, m, grain, breakdown) for m in chosen)
+            profile = member_profile.gather(members[engaged.member]).cast(pl.UInt64) * (2 ** len(dated))
+            if dated:
+                profile = profile + dated_profile(members, breakdown)
+            profile_count = max(member_profiles.height, 1) * 2 ** len(dated)
+            per_profile = ((members["cell"] * profile_count + profile).value_counts(name="members")
+                           .select(pl.col("members"), cell=pl.first() // profile_count,
+                                   member_profile=(pl.first() % profile_count) // (2 ** len(dated)),
+                                   **{name: (pl.first() // (2 ** bit)) % 2 == 1 for bit, name in enumerate(dated)})
+                           .join(member_profiles.select("member_profile", *(n for n in counted if n not in dated)),
+                                 on="member_profile", how="left"))
+            grouped = per_profile.group_by("cell").agg((pl.col(n) * pl.col("members")).sum() for n in counted)
+            labelled = grouped.hstack(engaged.cell_labels(grouped["cell"], breakdown))
+            found.extend(_in_unit_shape(labelled, m, grain, breakdown) for m in chosen)
     return found
 
 
@@ -318,15 +403,44 @@ def _distinct_counts_on_records(engaged: EngagedMembers, measures: list[Measure]
         # a catalogue measure's masks are the same at every grain
         sets = {"denominator": engaged.restricted(m.population), "numerator": engaged.restricted(m.numerator("month"))}
         for grain in GRAINS:
-            for breakdown in m.indicator.breakdowns:
-                counts = [members.members(grain, breakdown).group_by("period_index", "breakdown_value").agg(
-                          pl.len().cast(pl.Int64).alias(f"{m.indicator.id}|{part}"))
-                          .with_columns(pl.col("breakdown_value").cast(pl.String)) for part, members in sets.items()]
-                grouped = counts[0].join(counts[1], on=["period_index", "breakdown_value"], how="left").with_columns(
+            for breakdown in breakdowns_of(m.indicator):
+                # the two sets number their cells apart: their counts meet on the cells' labels
+                labels = ["period_index", *breakdown_columns(breakdown)]
+                denominator, numerator = (_members_per_cell(members, grain, breakdown, f"{m.indicator.id}|{part}")
+                                          for part, members in sets.items())
+                grouped = denominator.join(numerator, on=labels, how="left", nulls_equal=True).with_columns(
                     pl.col(f"{m.indicator.id}|numerator").fill_null(0))
-                found.append(_in_unit_shape(grouped.rename({"breakdown_value": breakdown}) if breakdown != TOTAL
-                                            else grouped, m, grain, breakdown))
+                found.append(_in_unit_shape(grouped, m, grain, breakdown))
     return found
+
+
+def _members_per_cell(engaged: EngagedMembers, grain: str, breakdown: str, name: str) -> pl.DataFrame:
+    """period_index, the breakdown's columns and how many members are in each cell (`name`)."""
+    counted = engaged.members(grain, breakdown)["cell"].value_counts(name=name)
+    return counted.hstack(engaged.cell_labels(counted["cell"], breakdown)).drop("cell").with_columns(
+        pl.col(name).cast(pl.Int64))
+
+
+def _dated_profile(engaged: EngagedMembers, grain: str, dated: dict[str, pl.Expr]):
+    """A function giving, for rows (cell, member) of a breakdown's set, the bits of the masks that read the
+    reference date (bit i: the i-th mask), evaluated once per (period, member) engaged in the period."""
+    if not dated:
+        return None
+    everybody = engaged.members(grain, TOTAL)
+    read = sorted({c for mask in dated.values() for c in mask.meta.root_names()}
+                  - {engaged.reference_date, engaged.member})
+    ids = everybody[engaged.member]
+    bits = (everybody.hstack(engaged.attributes.select(pl.col(read).gather(ids)))
+            .with_columns(period_start(pl.col("cell").cast(pl.Int32), grain).alias(engaged.reference_date))
+            .select(key=pl.col("cell") * engaged.member_count + pl.col(engaged.member),
+                    bits=pl.sum_horizontal(mask.cast(pl.UInt64) * (2 ** bit) for bit, mask in enumerate(dated.values())))
+            .sort("key"))
+
+    def of(members: pl.DataFrame, breakdown: str) -> pl.Series:
+        period = members["cell"] // engaged.cells_per_period(breakdown)
+        return bits["bits"].gather(bits["key"].search_sorted(period * engaged.member_count + members[engaged.member]))
+
+    return of
 
 
 def _median(with_period: pl.LazyFrame, keys: list[str], reference_date: str, measure: Measure) -> pl.LazyFrame:
@@ -350,10 +464,8 @@ def _in_unit_shape(grouped: pl.DataFrame, measure: Measure, grain: str, breakdow
         exists, denominator_out, value = denominator >= 1, denominator, pl.col(f"{indicator.id}|median")
     else:
         exists, denominator_out, value = denominator >= 1, denominator, numerator / denominator
-    # an empty breakdown cell (an anonymous record's organisation attribute) reads `unknown`
-    breakdown_value = pl.lit(ALL) if breakdown == TOTAL else pl.col(breakdown).cast(pl.String).fill_null(UNKNOWN)
     return grouped.filter(exists).select(
         indicator_id=pl.lit(indicator.id), grain=pl.lit(grain), period_index=pl.col("period_index"),
-        breakdown=pl.lit(breakdown), breakdown_value=breakdown_value,
+        breakdown=pl.lit(breakdown), breakdown_value=breakdown_value(breakdown),
         numerator=numerator, denominator=denominator_out, value=value.cast(pl.Float64),
     ).cast(CELL_SCHEMA)

@@ -18,9 +18,10 @@ import polars as pl
 from foundation.progress import progress
 from foundation.vocabulary import Period
 from metrics.catalogue import Catalogue, Indicator, load_catalogue
-from metrics.cells import CELL_SCHEMA, TOTAL, EngagedMembers, Measure, catalogue_measure, cells, filter_mask
+from metrics.cells import CELL_SCHEMA, TOTAL, EngagedMembers, Measure, breakdowns_of, catalogue_measure, cells, \
+    filter_mask
 from metrics.source_columns import ORGANISATION_ATTRIBUTES
-from metrics.sources import BREAKDOWNS, SOURCES, build_sources
+from metrics.sources import SOURCES, build_sources
 from metrics.special import COMPUTE_FUNCTIONS
 from metrics.targets import ReadTargets, read_targets
 
@@ -107,6 +108,12 @@ def indicator_cells(catalogue: Catalogue, sources: dict[str, pl.DataFrame], as_o
         else:
             passes[(indicator.source, indicator.reference_date)].append(indicator)
     engaged: dict[tuple[str, str, str], EngagedMembers] = {}
+    #: the breakdowns (crossed ones too) of every indicator reading the same sets of distinct members
+    shared_breakdowns: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for indicator in catalogue.indicators:
+        if indicator.distinct:
+            shared_breakdowns[(indicator.source, indicator.reference_date, indicator.distinct)].extend(
+                breakdowns_of(indicator))
 
     def engaged_members(indicator: Indicator) -> EngagedMembers | None:
         """The sets of the indicator's distinct members, built by the first indicator that needs them."""
@@ -119,7 +126,7 @@ def indicator_cells(catalogue: Catalogue, sources: dict[str, pl.DataFrame], as_o
             attributes = tuple(c for c in SOURCES[indicator.source].member_attributes if c in frame.columns) \
                 if indicator.distinct == "org_id" else ()
             engaged[key] = EngagedMembers(frame, indicator.reference_date, indicator.distinct, attributes,
-                                          breakdowns_of(catalogue, indicator.source))
+                                          shared_breakdowns[key])
         return engaged[key]
 
     found = []
@@ -140,15 +147,36 @@ def indicator_cells(catalogue: Catalogue, sources: dict[str, pl.DataFrame], as_o
     return pl.concat(found) if found else pl.DataFrame(schema=CELL_SCHEMA)
 
 
-def breakdowns_of(catalogue: Catalogue, source: str) -> tuple[str, ...]:
-    """The spec's breakdowns and every other one the catalogue's indicators over `source` ask for."""
-    return tuple(dict.fromkeys((*BREAKDOWNS, *(b for i in catalogue.indicators if i.source == source
-                                                for b in i.breakdowns))))
-
-
 def organisation_attributes_read(catalogue: Catalogue) -> frozenset[str]:
     """The organisation attributes the catalogue's indicators read: the only ones the sources carry."""
     return frozenset(c for i in catalogue.indicators for c in i.columns_read if c in ORGANISATION_ATTRIBUTES)
+
+
+def _in_table_order(cells: pl.DataFrame) -> pl.DataFrame:
+    """The cells in the table's order (SORT_KEY; within a grain a period's label sorts like its number),
+    sorted on two integers: each text key is replaced by its rank among the key's distinct values and
+    packed with the others, because sorting integers is many times faster than sorting millions of texts."""
+    def packed(*keys: str) -> pl.Expr:
+        key = pl.lit(0, pl.UInt64)
+        for column in keys:
+            if column == "period_index":
+                first, last = cells[column].min() or 0, cells[column].max() or 0
+                key = key * (last - first + 1) + (pl.col(column) - first).cast(pl.UInt64)
+            else:
+                values = cells[column].unique().sort()
+                key = key * len(values) + pl.col(column).replace_strict(
+                    values, pl.int_range(len(values), dtype=pl.UInt64, eager=True))
+        return key
+
+    if cells.is_empty():  # no values to replace: replace_strict would leave the text as it is
+        return cells
+    return cells.sort(packed("indicator_id", "grain", "period_index"), packed("breakdown", "breakdown_value"))
+
+
+def _beside(table: pl.DataFrame, right: pl.DataFrame, on: list[str]) -> pl.DataFrame:
+    """The table with `right`'s other columns for each row, matched on `on` (right's keys are unique). Only
+    the keys are joined: the table's own columns are never copied (it has millions of rows)."""
+    return table.hstack(table.select(on).join(right, on=on, how="left", maintain_order="left").drop(on))
 
 
 def _with_targets(table: pl.DataFrame, targets: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
@@ -157,8 +185,8 @@ def _with_targets(table: pl.DataFrame, targets: pl.DataFrame, catalogue: Catalog
         [(i.id, i.lower_is_better) for i in catalogue.indicators], orient="row",
         schema={"indicator_id": pl.String, "lower_is_better": pl.Boolean})
     total_targets = targets.with_columns(breakdown=pl.lit(TOTAL))
-    joined = (table.join(total_targets, on=["indicator_id", "period", "breakdown"], how="left")
-              .join(lower_is_better, on="indicator_id", how="left"))
+    joined = _beside(_beside(table, total_targets, ["indicator_id", "period", "breakdown"]), lower_is_better,
+                     ["indicator_id"])
     reached = pl.when(pl.col("lower_is_better")).then(pl.col("value") <= pl.col("target")).otherwise(
         pl.col("value") >= pl.col("target"))
     status = (pl.when(pl.col("target").is_null()).then(pl.lit("no_target"))
@@ -180,14 +208,17 @@ def indicator_table(con: duckdb.DuckDBPyConnection, as_of: date, run_id: str,
     cell_frame = indicator_cells(catalogue, sources, as_of, timings)
 
     started = time.perf_counter()
+    expected = expected_indicators(catalogue, sources, as_of)
+    del sources  # the records' memory is free for the table (millions of rows with crossed cells)
     metadata = pl.DataFrame(
         [(i.id, i.name, i.area, i.unit) for i in catalogue.indicators], orient="row",
         schema={"indicator_id": pl.String, "indicator_name": pl.String, "area": pl.String, "unit": pl.String})
-    table = (cell_frame.join(_periods(cell_frame), on=["grain", "period_index"], how="left")
-             .join(metadata, on="indicator_id", how="left"))
+    # sorted before the labels and metadata are set beside (keeping the cells' order)
+    in_order = _in_table_order(cell_frame)
+    del cell_frame
+    table = _beside(_beside(in_order, _periods(in_order), ["grain", "period_index"]), metadata, ["indicator_id"])
     table = _with_targets(table, targets.periods, catalogue).with_columns(
         suppressed=pl.lit(False), as_of=pl.lit(as_of, pl.Date), run_id=pl.lit(run_id, pl.String),
-    ).with_columns(partial=partial_period()).select(TABLE_COLUMNS).cast(TABLE_SCHEMA).sort(SORT_KEY)
-    expected = expected_indicators(catalogue, sources, as_of)
+    ).with_columns(partial=partial_period()).select(TABLE_COLUMNS).cast(TABLE_SCHEMA)
     timings["assemble"] = time.perf_counter() - started
     return EngineResult(table=table, timings=timings, expected_indicators=expected, targets=targets)

@@ -14,8 +14,8 @@ from typing import Callable
 import polars as pl
 
 from metrics.catalogue import Indicator
-from metrics.cells import CELL_SCHEMA, GRAINS, EngagedMembers, Measure, catalogue_measure, period_index, \
-    period_index_of
+from metrics.cells import CELL_SCHEMA, GRAINS, EngagedMembers, Measure, breakdown_value, breakdowns_of, \
+    catalogue_measure, period_index, period_index_of
 from warehouse.reference import NO_GROUP
 
 REGIONAL_GROUP_COUNT = 5
@@ -24,17 +24,18 @@ ACTED_ON = ("implemented", "partially_implemented")
 
 def returning_organisations(indicator: Indicator, engaged: EngagedMembers, as_of: date) -> pl.DataFrame:
     """PAR-05: of the organisations engaged in the previous period in a cell, those engaged again
-    in this period in the same cell; periods up to the one containing the build date."""
+    in this period in the same cell (a crossed cell too); periods up to the one containing the build date."""
     found = []
     for grain in GRAINS:
         latest = period_index_of(as_of, grain)
-        for breakdown in indicator.breakdowns:
+        for breakdown in breakdowns_of(indicator):
+            returning = (engaged.engaged_again(grain, breakdown)
+                         .filter(pl.col("cell") // engaged.cells_per_period(breakdown) <= latest)
+                         .group_by("cell").agg(denominator=pl.len(), numerator=pl.col("engaged_again").sum()))
             found.append(
-                engaged.engaged_again(grain, breakdown).filter(pl.col("period_index") <= latest)
-                .group_by("period_index", "breakdown_value")
-                .agg(denominator=pl.len(), numerator=pl.col("engaged_again").sum())
+                returning.hstack(engaged.cell_labels(returning["cell"], breakdown))
                 .select(indicator_id=pl.lit(indicator.id), grain=pl.lit(grain), period_index=pl.col("period_index"),
-                        breakdown=pl.lit(breakdown), breakdown_value=pl.col("breakdown_value").cast(pl.String),
+                        breakdown=pl.lit(breakdown), breakdown_value=breakdown_value(breakdown),
                         numerator=pl.col("numerator"), denominator=pl.col("denominator"),
                         value=pl.col("numerator") / pl.col("denominator"))
                 .cast(CELL_SCHEMA)
@@ -54,26 +55,27 @@ def newcomer_share(indicator: Indicator) -> Measure:
 
 def regional_balance(indicator: Indicator, engaged: EngagedMembers, as_of: date) -> pl.DataFrame:
     """INC-05: normalised Shannon entropy of the engaged organisations' UN regional groups
-    (organisations from a State in no group left out; one group only gives 0.0)."""
-    in_a_group = pl.col("region") != NO_GROUP
+    (organisations from a State in no group left out; one group only gives 0.0); in a crossed cell, the
+    index of the organisations engaged with that mechanism (or kind)."""
     found = []
     for grain in GRAINS:
-        for breakdown in indicator.breakdowns:
+        for breakdown in breakdowns_of(indicator):
             members = engaged.members(grain, breakdown)
-            per_group = (members.with_columns(region=engaged.attributes["region"].gather(members[engaged.member]))
-                         .filter(in_a_group)
-                         .group_by("period_index", "breakdown_value", pl.col("region").alias("group"))
+            per_group = (members.with_columns(group=engaged.attributes["region"].gather(members[engaged.member]))
+                         .filter(pl.col("group") != NO_GROUP)
+                         .group_by("cell", "group")
                          .agg(members=pl.len()))
-            share = pl.col("members") / pl.col("members").sum().over("period_index", "breakdown_value")
+            share = pl.col("members") / pl.col("members").sum().over("cell")
+            balance = (per_group.with_columns(term=-share * share.log())
+                       # summed in group order (an order a query optimiser cannot drop): the same data always
+                       # gives the same last digit
+                       .sort("cell", "group")
+                       .group_by("cell", maintain_order=True)
+                       .agg(denominator=pl.col("members").sum(), entropy=pl.col("term").sum()))
             found.append(
-                per_group.with_columns(term=-share * share.log())
-                # summed in group order (an order a query optimiser cannot drop): the same data always
-                # gives the same last digit
-                .sort("period_index", "breakdown_value", "group")
-                .group_by("period_index", "breakdown_value", maintain_order=True)
-                .agg(denominator=pl.col("members").sum(), entropy=pl.col("term").sum())
+                balance.hstack(engaged.cell_labels(balance["cell"], breakdown))
                 .select(indicator_id=pl.lit(indicator.id), grain=pl.lit(grain), period_index=pl.col("period_index"),
-                        breakdown=pl.lit(breakdown), breakdown_value=pl.col("breakdown_value").cast(pl.String),
+                        breakdown=pl.lit(breakdown), breakdown_value=breakdown_value(breakdown),
                         numerator=pl.lit(None, pl.Int64), denominator=pl.col("denominator"),
                         # abs(): a single group gives -0.0, which would print as "-0.0"; clip(): five equal
                         # groups give 1.0000000000000002 in floating point, which the output checks refuse

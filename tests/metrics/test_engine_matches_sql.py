@@ -1,6 +1,6 @@
 """On the generated dataset, the engine's indicator table equals the independent DuckDB SQL one
 row for row (and the pandas baseline equals the SQL one): same keys, same numerator and
-denominator, value within 1e-9. Two build dates: the fixture's, and one in the middle of the data
+denominator, value within 1e-9, crossed cells included. Two build dates: the fixture's, and one in the middle of the data
 so that records, acknowledgements and follow-ups after the build date are really present."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pytest
 from bench.baseline_pandas import indicator_table_pandas, warehouse_tables
 from bench.baseline_sql import indicator_table_sql
 from metrics.api import indicator_table
+from metrics.engine import SORT_KEY
 from warehouse.db import connect
 
 KEYS = ["indicator_id", "grain", "period", "breakdown", "breakdown_value"]
@@ -68,10 +69,23 @@ def test_generated_data_exercises_every_indicator(sql_tables):
         assert table.height > 1_000
 
 
+def test_generated_data_exercises_crossed_cells(sql_tables):
+    """Every indicator with a breakdown besides total and the mechanism ones has crossed rows, and they are
+    most of the table (so the row-for-row comparisons below compare them)."""
+    for name, (_, table) in sql_tables.items():
+        crossed = table.filter(pl.col("breakdown").str.contains("|", literal=True))
+        assert set(crossed["indicator_id"]) == set(table["indicator_id"]) - {"PAR-04", "FOL-02"}, name
+        assert set(crossed.filter(indicator_id="PAR-05")["breakdown"]) == {"mechanism_kind|region",
+                                                                          "mechanism_kind|org_type"}, name
+        assert crossed.height > table.height / 2, name
+
+
 @pytest.mark.parametrize("build", ["fixture", "mid-data"])
 def test_engine_equals_sql_on_generated_data(built_agora, sql_tables, build):
     as_of, expected = sql_tables[build]
-    assert_same_table(indicator_table(built_agora.settings.warehouse, as_of), expected, f"engine at {as_of}")
+    table = indicator_table(built_agora.settings.warehouse, as_of)
+    assert_same_table(table, expected, f"engine at {as_of}")
+    assert table.select(SORT_KEY).equals(table.select(SORT_KEY).sort(SORT_KEY)), "the engine's rows are in key order"
 
 
 @pytest.mark.parametrize("build", ["fixture", "mid-data"])

@@ -8,6 +8,7 @@ Kenya (AG), engagements are in-person consultations of M1 (a special procedure) 
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import polars as pl
@@ -463,8 +464,16 @@ SPEC_BREAKDOWNS = {
 }
 
 
+def _and_crossed(breakdowns: set[str]) -> set[str]:
+    """Spec v2: each breakdown b (not total or a mechanism one) also within mechanism_id and mechanism_kind,
+    each when the indicator has it."""
+    plain = breakdowns - {"total", "mechanism_id", "mechanism_kind"}
+    return breakdowns | {f"{within}|{b}" for within in {"mechanism_id", "mechanism_kind"} & breakdowns for b in plain}
+
+
 def test_every_indicator_has_exactly_its_spec_breakdowns(w, indicator_table):
-    """One record of every kind, old enough for every window: all 29 indicators have rows."""
+    """One record of every kind, old enough for every window: all 29 indicators have rows, crossed
+    cells included."""
     (w.organisation("O1", budget_band="lt_50k")
      .engagement("E0", "2023-12-10")
      .engagement("E1", "2024-01-10", end_date="2024-01-11")
@@ -482,7 +491,142 @@ def test_every_indicator_has_exactly_its_spec_breakdowns(w, indicator_table):
         row["indicator_id"]: set(row["breakdown"])
         for row in table.group_by("indicator_id").agg(pl.col("breakdown").unique()).iter_rows(named=True)
     }
-    assert found == SPEC_BREAKDOWNS
+    assert found == {indicator: _and_crossed(breakdowns) for indicator, breakdowns in SPEC_BREAKDOWNS.items()}
+    assert "mechanism_id|region" not in found["PAR-05"] and "mechanism_kind|region" in found["PAR-05"]
+    assert cell(table, "PAR-01", "year", "2024", "mechanism_id|region", "M1|AG") == (1, None, 1.0)
     keys = ["indicator_id", "grain", "period", "breakdown", "breakdown_value"]
     assert table.select(keys).is_duplicated().sum() == 0
     assert set(table["grain"]) == {"year", "quarter", "month"}
+
+
+# -- crossed cells (spec v2): every breakdown also within each mechanism and mechanism kind ------------
+
+def test_crossed_cells_count_an_organisation_in_each_of_its_mechanisms(w, indicator_table):
+    (w.mechanism("M3")                                                   # a second special procedure
+     .organisation("O1", women_led=True).organisation("O2", country="FRA", org_type="community_based")
+     .engagement("E1", "2026-03-02").engagement("E1b", "2026-03-20")
+     .engagement("E2", "2026-04-10", mechanism_id="M2", kind="call_for_input")
+     .engagement("E3", "2026-05-05", mechanism_id="M3")
+     .participation("E1", "O1").participation("E1b", "O1")               # O1 twice with M1: once
+     .submission("S1", "E2", "2026-04-12", org_id="O1")                  # ... and with M2 (upr)
+     .participation("E1", "O2").participation("E3", "O2"))               # O2 with M1 and M3
+    table = indicator_table(w.write(), AS_OF)
+    assert cell(table, "PAR-01", "year", "2026") == (2, None, 2.0)
+    # within M1: O1 (AG, national NGO) and O2 (WEOG, community-based); within M2 O1 again
+    assert cell(table, "PAR-01", "year", "2026", "mechanism_id|region", "M1|AG") == (1, None, 1.0)
+    assert cell(table, "PAR-01", "year", "2026", "mechanism_id|region", "M1|WEOG") == (1, None, 1.0)
+    assert cell(table, "PAR-01", "year", "2026", "mechanism_id|region", "M2|AG") == (1, None, 1.0)
+    assert cell(table, "PAR-01", "year", "2026", "mechanism_id|region", "M2|WEOG") is None
+    assert cell(table, "PAR-01", "year", "2026", "mechanism_id|org_type", "M3|community_based") == (1, None, 1.0)
+    assert cell(table, "PAR-01", "year", "2026", "mechanism_id|engagement_kind", "M2|call_for_input") == \
+        (1, None, 1.0)
+    # within the kind special_procedure (M1 and M3) O2 counts once, and O1 once for its two M1 contacts
+    assert cell(table, "PAR-01", "year", "2026", "mechanism_kind|region", "special_procedure|WEOG") == (1, None, 1.0)
+    assert cell(table, "PAR-01", "year", "2026", "mechanism_kind|engagement_kind",
+                "special_procedure|consultation") == (2, None, 2.0)
+    assert cell(table, "PAR-01", "month", "2026-03", "mechanism_kind|org_type",
+                "special_procedure|national_ngo") == (1, None, 1.0)
+    # INC-01 within M1: of O1 and O2 one is women-led; within M2|AG O1 is
+    assert cell(table, "INC-01", "year", "2026", "mechanism_id|engagement_kind", "M1|consultation") == (1, 2, 0.5)
+    assert cell(table, "INC-01", "year", "2026", "mechanism_id|region", "M2|AG") == (1, 1, 1.0)
+    # PAR-06 in a crossed cell: O1's first contact ever (March, with M1) is not in April, so with the UPR
+    # in April it is no newcomer; by year it is
+    assert cell(table, "PAR-06", "month", "2026-04", "mechanism_kind|region", "upr|AG") == (0, 1, 0.0)
+    assert cell(table, "PAR-06", "year", "2026", "mechanism_kind|region", "upr|AG") == (1, 1, 1.0)
+    # record counts: PAR-02 within M1 by region, registrations of E1 and E1b
+    assert cell(table, "PAR-02", "quarter", "2026-Q1", "mechanism_id|region", "M1|AG") == (2, 2, 1.0)
+    assert cell(table, "PAR-02", "quarter", "2026-Q1", "mechanism_id|modality", "M1|in_person") == (3, 3, 1.0)
+    # mechanism_id is not crossed with mechanism_kind, nor with itself
+    assert not table.filter(pl.col("breakdown").is_in(["mechanism_id|mechanism_kind", "mechanism_kind|mechanism_id",
+                                                       "mechanism_id|mechanism_id"])).height
+
+
+def test_par05_crossed_cell_of_the_previous_period_is_the_same_crossed_cell(w, indicator_table):
+    (w.organisation("O1").organisation("O2", org_type="community_based")
+     .engagement("Q1", "2026-02-10").engagement("Q2", "2026-05-10").engagement("U2", "2026-05-20", mechanism_id="M2")
+     .participation("Q1", "O1").participation("Q1", "O2")
+     .participation("U2", "O1")                        # Q2: O1 only with the UPR
+     .participation("Q2", "O2"))                       # Q2: O2 again with the special procedure
+    table = indicator_table(w.write(), date(2026, 7, 15))
+    # total: both engaged in Q1 and in Q2
+    assert cell(table, "PAR-05", "quarter", "2026-Q2") == (2, 2, 1.0)
+    # special_procedure|AG: of {O1, O2} engaged there in Q1 only O2 is engaged there again in Q2
+    assert cell(table, "PAR-05", "quarter", "2026-Q2", "mechanism_kind|region", "special_procedure|AG") == \
+        (1, 2, 0.5)
+    assert cell(table, "PAR-05", "quarter", "2026-Q2", "mechanism_kind|org_type",
+                "special_procedure|national_ngo") == (0, 1, 0.0)
+    assert cell(table, "PAR-05", "quarter", "2026-Q2", "mechanism_kind|org_type",
+                "special_procedure|community_based") == (1, 1, 1.0)
+    # nobody was engaged with the UPR in Q1: no upr row in Q2; Q3 (the build date's quarter) has one
+    # for O1's Q2 upr engagement, Q4 none
+    assert periods(table, "PAR-05", "quarter", "mechanism_kind|region", "upr|AG") == ["2026-Q3"]
+    assert cell(table, "PAR-05", "quarter", "2026-Q3", "mechanism_kind|region", "upr|AG") == (0, 1, 0.0)
+    assert cell(table, "PAR-05", "quarter", "2026-Q3", "mechanism_kind|region", "special_procedure|AG") == \
+        (0, 1, 0.0)
+    # PAR-05 has no mechanism_id breakdown, so no mechanism_id crosses
+    assert not table.filter(pl.col("indicator_id").eq("PAR-05")
+                            & pl.col("breakdown").str.starts_with("mechanism_id")).height
+
+
+def test_inc05_regional_balance_within_a_mechanism_kind(w, indicator_table):
+    (w.mechanism("M3")
+     .organisation("A", country="KEN").organisation("W", country="FRA").organisation("G", country="BRA")
+     .organisation("V", country="VAT")
+     .engagement("E1", "2026-03-02").engagement("E3", "2026-03-05", mechanism_id="M3")
+     .engagement("U1", "2026-03-09", mechanism_id="M2")
+     .participation("E1", "A").participation("E1", "V")      # M1: AG, and the Holy See (no group)
+     .participation("E3", "W")                               # M3: WEOG
+     .participation("U1", "G"))                              # M2 (upr): GRULAC
+    table = indicator_table(w.write(), AS_OF)
+    # consultations of all mechanisms: AG, WEOG, GRULAC one each: ln 3 / ln 5
+    assert cell(table, "INC-05", "month", "2026-03", "engagement_kind", "consultation") == \
+        (None, 3, pytest.approx(math.log(3) / math.log(5)))
+    # within the kind special_procedure (M1 and M3): AG and WEOG, one each: ln 2 / ln 5 = 0.430677
+    assert cell(table, "INC-05", "month", "2026-03", "mechanism_kind|engagement_kind",
+                "special_procedure|consultation") == (None, 2, pytest.approx(0.430677, abs=1e-6))
+    # within one mechanism a single group: 0; the Holy See's organisation is not counted
+    assert cell(table, "INC-05", "month", "2026-03", "mechanism_id|engagement_kind", "M1|consultation") == \
+        (None, 1, 0.0)
+    assert cell(table, "INC-05", "month", "2026-03", "mechanism_kind|engagement_kind", "upr|consultation") == \
+        (None, 1, 0.0)
+
+
+def test_a_median_crossed_with_a_breakdown_of_the_organisation(w):
+    """FOL-02 (a median) given a region breakdown, as a user catalogue may: its crossed cells are the
+    medians of each mechanism's (and kind's) submissions by the submitting organisation's region."""
+    from dataclasses import replace
+
+    from metrics.catalogue import load_catalogue
+    from metrics.engine import indicator_table as engine_table
+    from warehouse.db import connect
+
+    shipped = load_catalogue()
+    catalogue = replace(shipped, indicators=tuple(
+        replace(i, breakdowns=(*i.breakdowns, "region")) if i.id == "FOL-02" else i for i in shipped.indicators))
+    (w.mechanism("M3").organisation("O1").organisation("O2", country="FRA")
+     .engagement("E1", "2026-03-01", kind="call_for_input").engagement("E3", "2026-03-01", mechanism_id="M3")
+     .engagement("U1", "2026-03-01", mechanism_id="M2", kind="call_for_input")
+     .submission("S1", "E1", "2026-03-02", org_id="O1", acknowledged_on="2026-03-04")    # M1, AG: 2 days
+     .submission("S2", "E1", "2026-03-03", org_id="O1", acknowledged_on="2026-03-07")    # M1, AG: 4
+     .submission("S3", "E1", "2026-03-04", org_id="O2", acknowledged_on="2026-03-14")    # M1, WEOG: 10
+     .submission("S4", "E3", "2026-03-05", org_id="O1", acknowledged_on="2026-03-12")    # M3, AG: 7
+     .submission("S5", "U1", "2026-03-06", org_id="O1", acknowledged_on="2026-03-12")    # M2, AG: 6
+     .submission("S6", "E1", "2026-03-07", acknowledged_on="2026-03-27")                 # M1, anonymous: 20
+     .submission("S7", "E1", "2026-03-08", org_id="O2"))                                 # not acknowledged
+    con = connect(w.write(), read_only=True)
+    try:
+        table = engine_table(con, AS_OF, "test", catalogue).table
+    finally:
+        con.close()
+    # all: 2, 4, 10, 7, 6, 20 -> (6 + 7) / 2
+    assert cell(table, "FOL-02", "month", "2026-03") == (None, 6, 6.5)
+    assert cell(table, "FOL-02", "month", "2026-03", "region", "AG") == (None, 4, 5.0)
+    assert cell(table, "FOL-02", "month", "2026-03", "mechanism_id|region", "M1|AG") == (None, 2, 3.0)
+    assert cell(table, "FOL-02", "month", "2026-03", "mechanism_id|region", "M1|WEOG") == (None, 1, 10.0)
+    assert cell(table, "FOL-02", "month", "2026-03", "mechanism_id|region", "M1|unknown") == (None, 1, 20.0)
+    assert cell(table, "FOL-02", "month", "2026-03", "mechanism_id|region", "M2|AG") == (None, 1, 6.0)
+    # special procedures M1 and M3 from AG: 2, 4, 7
+    assert cell(table, "FOL-02", "year", "2026", "mechanism_kind|region", "special_procedure|AG") == (None, 3, 4.0)
+    assert cell(table, "FOL-02", "year", "2026", "mechanism_kind|region", "upr|AG") == (None, 1, 6.0)
+    assert set(table.filter(indicator_id="FOL-02")["breakdown"]) == {
+        "total", "mechanism_kind", "mechanism_id", "region", "mechanism_id|region", "mechanism_kind|region"}

@@ -5,6 +5,7 @@ with `agora build --catalogue`, targeted, exported and shown; every number equal
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -17,7 +18,8 @@ import pytest
 from agora.cli import main
 from agora.core import Agora
 from foundation.settings import Settings
-from metrics.catalogue import load_catalogue
+from metrics.catalogue import catalogue_from_text, load_catalogue
+from metrics.engine import indicator_table
 from metrics.runs import list_runs, run_catalogue, run_programme_targets
 
 pytestmark = pytest.mark.slow
@@ -251,8 +253,9 @@ def expected_rows(con: duckdb.DuckDBPyConnection, indicator: str, grain: str, br
     period = {"year": f"strftime({reference_date}, '%Y')",
               "quarter": f"strftime({reference_date}, '%Y') || '-Q' || quarter({reference_date})",
               "month": f"strftime({reference_date}, '%Y-%m')"}[grain]
-    # a boolean breakdown reads true/false, an empty cell unknown
-    key = "'all'" if breakdown == "total" else f"coalesce(CAST({breakdown} AS VARCHAR), 'unknown')"
+    # a boolean breakdown reads true/false, an empty cell unknown; a crossed one (spec v2) `M|v`
+    key = "'all'" if breakdown == "total" else " || '|' || ".join(
+        f"coalesce(CAST({column} AS VARCHAR), 'unknown')" for column in breakdown.split("|"))
     rows = con.execute(f"""
         WITH records AS ({records}),
         cells AS (SELECT {period} AS period, {key} AS breakdown_value, {numerator} AS numerator,
@@ -315,15 +318,69 @@ def sql(officer) -> duckdb.DuckDBPyConnection:
     con.close()
 
 
+def assert_rows_equal_sql(table: pl.DataFrame, sql: duckdb.DuckDBPyConnection, breakdowns: dict[str, list[str]]):
+    """Every row of each indicator's breakdowns, at every grain, as the hand-written SQL gives it."""
+    for indicator, of_indicator in breakdowns.items():
+        for grain in ("year", "quarter", "month"):
+            for breakdown in of_indicator:
+                expected = expected_rows(sql, indicator, grain, breakdown)
+                assert expected, (indicator, grain, breakdown)
+                assert exported_rows(table, indicator, grain, breakdown) == expected, (indicator, grain, breakdown)
+
+
+def crossed_breakdowns(table: pl.DataFrame) -> set[tuple[str, str]]:
+    """(indicator, breakdown) of the table's crossed cells (spec v2)."""
+    crossed = table.filter(pl.col("breakdown").str.contains("|", literal=True))
+    return set(crossed.select("indicator_id", "breakdown").unique().rows())
+
+
 @pytest.mark.parametrize("indicator", sorted(EXPECTED_SQL))
 def test_every_number_of_the_officers_indicators_equals_hand_written_sql(officer, sql, indicator):
-    exported = officer["exported"]
     breakdowns = load_catalogue(officer["catalogue"]).by_id[indicator].breakdowns
-    for grain in ("year", "quarter", "month"):
-        for breakdown in breakdowns:
-            expected = expected_rows(sql, indicator, grain, breakdown)
-            assert expected, (indicator, grain, breakdown)
-            assert exported_rows(exported, indicator, grain, breakdown) == expected, (indicator, grain, breakdown)
+    assert_rows_equal_sql(officer["exported"], sql, {indicator: list(breakdowns)})
+
+
+#: the officer's indicators broken down by mechanism (or its kind) and something else: their crossed cells
+CROSSED = {"CAP-01": ["mechanism_id|country", "mechanism_id|budget_band"], "CAP-04": ["mechanism_kind|budget_band"]}
+
+
+def test_the_officers_new_breakdowns_are_crossed_within_each_mechanism_as_hand_written_sql(officer, sql):
+    officers = officer["exported"].filter(pl.col("indicator_id").str.starts_with("CAP"))
+    assert crossed_breakdowns(officers) == {(i, b) for i, crossed in CROSSED.items() for b in crossed}
+    assert_rows_equal_sql(officer["exported"], sql, CROSSED)
+
+
+def officers_indicator(indicator: str, breakdowns: list[str]) -> str:
+    """The officer's catalogue entry of `indicator`, with other breakdowns."""
+    entry = next(e for e in OFFICER_CATALOGUE.split("[[indicator]]") if f'id = "{indicator}"' in e)
+    return "[[indicator]]" + re.sub(r"breakdowns = \[.*\]", f"breakdowns = {json.dumps(breakdowns)}", entry)
+
+
+#: distinct counts with new breakdowns crossed within mechanisms: filtered on the records (the engagement's kind
+#: of a contact, the contact's kind), and of engagements over submissions (anonymous ones: women_led unknown)
+CROSSED_BREAKDOWNS = {"CAP-01": ["total", "mechanism_id", "mechanism_kind", "budget_band"],
+                      "CAP-03": ["total", "mechanism_id", "budget_band"],
+                      "CAP-09": ["total", "mechanism_id", "women_led"]}
+CROSSED_SQL = {
+    "CAP-01": (CONTACTS.replace("e.mechanism_id,", "e.mechanism_id, m.kind AS mechanism_kind,").replace(
+               "JOIN organisations o", "JOIN mechanisms m USING (mechanism_id) JOIN organisations o"),
+               *EXPECTED_SQL["CAP-01"][1:]),
+    "CAP-09": (SUBMISSIONS.replace("AS org_type,", "AS org_type, e.mechanism_id,").replace(
+               "FROM submissions s", "FROM submissions s JOIN engagements e USING (engagement_id)"),
+               *EXPECTED_SQL["CAP-09"][1:]),
+}
+
+
+def test_crossed_cells_of_record_filtered_and_engagement_distinct_counts_equal_hand_written_sql(sql, monkeypatch):
+    for indicator, expected_sql in CROSSED_SQL.items():
+        monkeypatch.setitem(EXPECTED_SQL, indicator, expected_sql)
+    catalogue = "\n".join(officers_indicator(i, b) for i, b in CROSSED_BREAKDOWNS.items())
+    built = indicator_table(sql, AS_OF, "crossed", catalogue_from_text(catalogue, "a test")).table
+    crossed = {"CAP-01": ["mechanism_id|budget_band", "mechanism_kind|budget_band"],
+               "CAP-03": ["mechanism_id|budget_band"], "CAP-09": ["mechanism_id|women_led"]}
+    assert crossed_breakdowns(built) == {(i, b) for i, bs in crossed.items() for b in bs}
+    assert built.filter(breakdown="mechanism_id|women_led")["breakdown_value"].str.ends_with("|unknown").any()
+    assert_rows_equal_sql(built, sql, crossed)
 
 
 def test_the_officers_targets_apply_to_their_total_rows_ratios_as_shares(officer):
