@@ -16,13 +16,16 @@ import duckdb
 import polars as pl
 
 from foundation.errors import AgoraError
-from foundation.vocabulary import AUDIENCES
+from foundation.vocabulary import AUDIENCES, CROSS
 from warehouse.contract import ENTITIES
 
 #: columns the data contract marks sensitive (organisation name, id, at_risk): never public
 SENSITIVE_COLUMNS = tuple(sorted({c.name for e in ENTITIES.values() for c in e.columns if c.sensitive}))
 #: what a withheld row leaves empty (status too: `met` against a target of 1 would tell the count)
 WITHHELD_COLUMNS = ("numerator", "denominator", "value", "status")
+#: the grains the public edition publishes: months are left out (most month cells are small, and
+#: every month would be one more equation tying a quarter's numbers together)
+PUBLIC_GRAINS = ("year", "quarter")
 #: the key of a row, so protection does not depend on the order rows come in
 ROW_KEY = ("indicator_id", "grain", "period", "breakdown", "breakdown_value")
 
@@ -34,8 +37,9 @@ def suppression_rule(threshold: int) -> str:
         f"(0 included): a count, a ratio's numerator, denominator or denominator minus numerator, "
         f"a mean's numerator or denominator, a median's or index's denominator. Further rows are "
         f"withheld where a withheld number could otherwise be worked back from published ones "
-        f"(a breakdown summing to its total, months to their quarter, one indicator's count being "
-        f"another's denominator). A withheld row's numerator, denominator, value and status are "
+        f"(a breakdown summing to its total, quarters to their year, one indicator's count being "
+        f"another's denominator). The public edition has years and quarters only, and no cell of one "
+        f"mechanism by another breakdown. A withheld row's numerator, denominator, value and status are "
         f"left empty and its 'suppressed' column is true. Internal outputs carry every row "
         f"unsuppressed. Organisation names, ids and risk status never appear in any export."
     )
@@ -53,12 +57,20 @@ def apply_disclosure(table: pl.DataFrame, audience: str, threshold: int) -> pl.D
     return public_table(table, threshold)
 
 
+def in_public_edition() -> pl.Expr:
+    """The rows the public edition has at all: years and quarters, and no crossed cell (a mechanism's
+    own breakdowns are for the team: cells of one mechanism by region or type are small, and each
+    crossed family adds equations over the plain cells that secondary suppression must then break)."""
+    return pl.col("grain").is_in(PUBLIC_GRAINS) & ~pl.col("breakdown").str.contains(CROSS, literal=True)
+
+
 def public_table(table: pl.DataFrame, threshold: int) -> pl.DataFrame:
-    """The public edition of an indicator table: protected, audited, sensitive columns dropped."""
+    """The public edition of an indicator table: the coarser scope (`in_public_edition`), protected,
+    audited, sensitive columns dropped."""
     from metrics.disclosure_audit import audit
     from metrics.protection import DisclosureError, protect
 
-    table = table.drop([c for c in SENSITIVE_COLUMNS if c in table.columns])
+    table = table.drop([c for c in SENSITIVE_COLUMNS if c in table.columns]).filter(in_public_edition())
     if table.is_empty():
         return table.with_columns(suppressed=pl.lit(False))
     ordered = table.with_row_index("_position").sort(ROW_KEY)

@@ -54,8 +54,12 @@ class AuditReport:
 
 
 def audit(internal: pl.DataFrame, public: pl.DataFrame, threshold: int) -> AuditReport:
-    """Audit `public` (a public edition, possibly a subset of rows) against the run's `internal` table."""
-    internal = internal.sort(KEY)
+    """Audit `public` (a public edition, possibly a subset of rows) against the run's `internal` table,
+    within the rows a public edition has at all (years and quarters, no crossed cell): the relations
+    that hold among those rows are the ones a reader of public outputs can use."""
+    from metrics.disclosure import in_public_edition
+
+    internal = internal.filter(in_public_edition()).sort(KEY)
     shown = public.select(*KEY, *[pl.col(c).alias(f"public_{c}") for c in (*NUMBERS, "status", "suppressed")])
     joined = internal.join(shown, on=KEY, how="left", maintain_order="left")
     missing_public = public.join(internal.select(KEY), on=KEY, how="anti")

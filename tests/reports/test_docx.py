@@ -29,7 +29,7 @@ def test_the_word_file_holds_the_summary_tables_and_charts(docx_path):
         assert heading in headings
     text = "\n".join(p.text for p in document.paragraphs)
     assert "Attendance rate: 73.2% (n = 1,000) in 2026-Q2, up 8.1 percentage points from 65.1% in 2026-Q1" in text
-    assert "Restrictions reported went above its ceiling of 8.0%" in text
+    assert "Restrictions reported went above" not in text  # withheld in the public edition
     cells = {cell.text for table in document.tables for row in table.rows for cell in row.cells}
     assert {"412", "73.2% (n = 1,000)", "112%", "suppressed"} <= cells
     for secret in SECRET_ORG:
