@@ -10,6 +10,8 @@ from pathlib import Path
 
 import openpyxl
 import polars as pl
+
+from metrics.disclosure import in_public_edition
 import pytest
 
 from agora.cli import main
@@ -173,7 +175,8 @@ def test_public_suppresses_at_the_boundary_for_counts_and_ratios(warehouse, tmp_
         True, None, None, None)
     # A withheld row keeps its target but not its status: `not_met` against 0.8 would tell.
     assert (ratio_4["target"], ratio_4["status"]) == (0.8, None)
-    assert frame["suppressed"].sum() == 8  # PAR-01 2026, every PAR-02 row (numerators under 5), PAR-03, FOL-10
+    # PAR-01 2026, the PAR-02 year and quarter rows (numerators under 5), PAR-03, FOL-10; no month is public
+    assert frame["suppressed"].sum() == 5 and "month" not in set(frame["grain"])
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "parquet", "xlsx"])
@@ -289,7 +292,7 @@ def test_agora_export_defaults_to_the_settings_threshold(warehouse, tmp_path):
     path = Agora(Settings(warehouse=warehouse)).export(tmp_path / "a.json", fmt="json", audience="public")
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert list(rows[0]) == sorted(TABLE_COLUMNS)
-    assert sum(r["suppressed"] for r in rows) == 8
+    assert sum(r["suppressed"] for r in rows) == 5  # no month is in the public edition
 
 
 # -- XLSX ------------------------------------------------------------------------------------------
@@ -401,14 +404,15 @@ def test_a_public_export_of_a_real_build_names_no_organisation(built_run, tmp_pa
         book = openpyxl.load_workbook(export(warehouse, tmp_path / "p.xlsx", fmt, "public", grain="year"))
         cells = {str(c) for ws in book for row in ws.iter_rows(values_only=True) for c in row if c is not None}
         areas = ("Participation", "Inclusivity", "Follow-through")
-        assert sum(book[area].max_row - 1 for area in areas) == table.filter(pl.col("grain") == "year").height
+        assert sum(book[area].max_row - 1 for area in areas) == table.filter(
+            (pl.col("grain") == "year") & in_public_edition()).height
         about = dict(book["About"].iter_rows(values_only=True))
         assert about["Run id"] == table["run_id"][0] and "Catalogue note" not in about
         assert book["Indicator reference"].max_row == 1 + 29
     else:
         frame = read_back(export(warehouse, tmp_path / f"p.{fmt}", fmt, "public"), fmt)
         cells = {str(c) for column in frame.columns for c in frame[column].unique().to_list()}
-        assert frame.height == table.height
+        assert frame.height == table.filter(in_public_edition()).height  # years and quarters, no crossed cell
     assert len(organisation_texts) > 100
     assert not organisation_texts & cells
 
@@ -425,7 +429,7 @@ def test_a_real_build_round_trips_and_passes_the_disclosure_audit(built_run, tmp
     report = audit(table, public, 5)
     assert report.safe, report.summary()
     joined = public.join(table, on=key, suffix="_stored")
-    assert joined.height == table.height
+    assert joined.height == public.height == table.filter(in_public_edition()).height
     assert 0 < joined["suppressed"].sum() < joined.height
     shown = joined.filter(~pl.col("suppressed"))
     assert (shown["value"] - shown["value_stored"]).abs().max() == 0
