@@ -76,6 +76,11 @@ def _create_private(path: Path) -> None:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     except FileExistsError:
         return
+    except PermissionError:
+        # exports, reports and sign-ins are audited: without the log they are refused, never unrecorded
+        raise AgoraError(f"The access store {path} cannot be created: the folder {path.parent} is read-only "
+                         f"for Agora, and exports, reports and sign-ins are recorded there; make the folder "
+                         f"writable.") from None
     except OSError as exc:
         raise AgoraError(f"The access store {path} cannot be created: {exc.strerror}.") from None
     os.chmod(path, 0o600)

@@ -103,7 +103,10 @@ def test_a_read_only_warehouse_reads_and_refuses_writes_in_one_sentence(built, f
     try:
         for name, args in commands(out, files, backup).items():
             result = cli(args, built, prefix=prefix)
-            if name in READING:
+            # exports and reports are audited in the access store beside the warehouse: in a read-only
+            # folder that store cannot be made, so they are refused rather than left unrecorded
+            audited_in_folder = what == "folder" and name in ("export", "report")
+            if name in READING and not audited_in_folder:
                 assert result.returncode == 0, (name, result.stderr)
                 continue
             if name == "publish" and what == "file":

@@ -43,7 +43,7 @@ def test_a_disk_full_during_ingest_leaves_the_warehouse_as_it_was(built, files, 
     # The next ingest (with space again) works: no leftover journal gets in its way.
     assert report["retry"]["rc"] == 0, report["retry"]["stderr"]
     assert report["verify"]["rc"] == 0, report["verify"]["stderr"]
-    assert set(report["files_at_end"]) <= {"agora.duckdb", "agora.published.duckdb", "lost+found"}
+    assert set(report["files_at_end"]) <= {"agora.duckdb", "agora.published.duckdb", "agora.public.duckdb", "lost+found"}
 
 
 def test_a_disk_full_during_publish_keeps_the_old_snapshot_and_the_next_publish_retries(built, files, tmp_path):
@@ -57,4 +57,4 @@ def test_a_disk_full_during_publish_keeps_the_old_snapshot_and_the_next_publish_
     assert not [name for name in report["files_after_failure"] if name.startswith(".")]
     assert report["retry"]["rc"] == 0, report["retry"]["stderr"]
     assert report["verify"]["rc"] == 0, report["verify"]["stderr"]
-    assert set(report["files_at_end"]) <= {"agora.duckdb", "agora.published.duckdb", "lost+found"}
+    assert set(report["files_at_end"]) <= {"agora.duckdb", "agora.published.duckdb", "agora.public.duckdb", "lost+found"}
