@@ -470,7 +470,7 @@ def _breakers(members: pl.DataFrame, leaked: np.ndarray, withheld: np.ndarray) -
         distance=pl.lit(0.0))
     stranded = touching.join(options, on="leaked", how="anti")
     if stranded.height:
-        options = pl.concat([options, _nearest(flagged, per_rel, stranded["leaked"].unique().sort().to_numpy())])
+        options = pl.concat([options, _nearest(flagged, per_rel, via.join(stranded.select("leaked").unique(), on="leaked"))])
     best_rel = options.sort("leaked", "distance", "unknowns", "rel").group_by("leaked", maintain_order=True).first()
     candidates = best_rel.select("leaked", "rel").join(flagged.filter(~pl.col("hidden")), on="rel")
     chosen = candidates.sort("leaked", "total", "size", "row", nulls_last=True).group_by(
@@ -478,22 +478,24 @@ def _breakers(members: pl.DataFrame, leaked: np.ndarray, withheld: np.ndarray) -
     return np.unique(chosen["row"].drop_nulls().to_numpy())
 
 
-def _nearest(flagged: pl.DataFrame, per_rel: pl.DataFrame, leaked: np.ndarray) -> pl.DataFrame:
+def _nearest(flagged: pl.DataFrame, per_rel: pl.DataFrame, via: pl.DataFrame) -> pl.DataFrame:
     """For each leaked quantity, the relations with a published row nearest to it in the graph of
-    relations and withheld quantities (breadth-first distance)."""
+    relations and withheld quantities (breadth-first distance). `via` pairs each leaked quantity
+    with the quantities it is reached through (itself; a complement's row numerator and denominator)."""
     hidden = flagged.filter(pl.col("hidden"))
-    qids, cols = np.unique(np.concatenate([hidden["qid"].to_numpy(), leaked]), return_inverse=True)
+    sources = np.unique(via["qid"].to_numpy())
+    qids, cols = np.unique(np.concatenate([hidden["qid"].to_numpy(), sources]), return_inverse=True)
     cols = cols[:hidden.height]
     n_rel = int(flagged["rel"].max()) + 1
     rels = hidden["rel"].to_numpy()
     graph = coo_matrix((np.ones(len(rels)), (rels, n_rel + cols)), shape=(n_rel + len(qids),) * 2).tocsr()
-    sources = n_rel + np.searchsorted(qids, leaked)
-    distances = shortest_path(graph, directed=False, unweighted=True, indices=sources)[:, :n_rel]
+    distances = shortest_path(graph, directed=False, unweighted=True,
+                              indices=n_rel + np.searchsorted(qids, sources))[:, :n_rel]
     usable = per_rel.filter(pl.col("published") > 0)
     usable_rels = usable["rel"].to_numpy()
     found = []
-    for leaked_qid, row in zip(leaked, distances):
-        reach = row[usable_rels]
+    for leaked_qid, through in via.group_by("leaked", maintain_order=True).agg("qid").iter_rows():
+        reach = distances[np.searchsorted(sources, through)][:, usable_rels].min(axis=0)
         if np.isfinite(reach).any():
             nearest = usable.filter(pl.Series(reach == reach.min()))
             found.append(nearest.with_columns(leaked=pl.lit(int(leaked_qid)), distance=pl.lit(float(reach.min()))))
