@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,6 +25,7 @@ import foundation
 from foundation.errors import AgoraError
 from metrics.catalogue import Catalogue, catalogue_from_text, load_catalogue
 from metrics.engine import SORT_KEY, TABLE_COLUMNS, indicator_table, partial_period
+from expectations.runner import warm_up
 from metrics.validate import check_indicator_table
 from warehouse.contract import LOAD_ORDER, ENTITIES
 from warehouse.db import connect, rollback
@@ -113,6 +115,9 @@ def build_run(warehouse: Path | str, as_of: date, catalogue: Catalogue | None = 
     A table that fails its output checks raises `OutputCheckFailed` and nothing is stored.
     """
     catalogue = catalogue or load_catalogue()
+    # GX takes seconds to import: it does so while the engine computes (polars leaves the GIL free)
+    checks_ready = threading.Thread(target=warm_up, name="output checks warm-up", daemon=True)
+    checks_ready.start()
     con = connect(warehouse)
     try:
         started = time.perf_counter()
@@ -123,6 +128,7 @@ def build_run(warehouse: Path | str, as_of: date, catalogue: Catalogue | None = 
         timings = {"hash data": hashed, **result.timings}
 
         started = time.perf_counter()
+        checks_ready.join()
         # the build's warnings are kept with its validation summary
         validation = {**check_indicator_table(result.table, catalogue.ids, result.expected_indicators),
                       "warnings": list(result.targets.warnings)}

@@ -55,3 +55,18 @@ def test_a_value_that_does_not_fit_its_breakdown_is_refused(table, breakdown, va
                        .with_columns(breakdown=pl.lit(breakdown), breakdown_value=pl.lit(value))])
     with pytest.raises(OutputCheckFailed, match="does not fit its breakdown"):
         _check(broken)
+
+
+def test_the_suite_runs_on_distinct_rows_and_still_names_each_offending_row(table):
+    """The first pass sees each distinct row once; a failure is named row by row, with its count."""
+    doubled = pl.concat([table, table.filter(indicator_id="PAR-01", breakdown="region")])
+    repeated = table.filter(indicator_id="PAR-01", breakdown="region").height
+    with pytest.raises(OutputCheckFailed, match="appears more than once") as failed:
+        _check(doubled)
+    assert f"in {2 * repeated} row(s)" in str(failed.value)
+    over_one = pl.concat([table.filter(pl.col("unit") != "ratio"), table.filter(unit="ratio").with_columns(
+        value=pl.when(pl.col("breakdown") == "mechanism_id").then(1.5).otherwise(pl.col("value")))])
+    ratios_by_mechanism = over_one.filter(unit="ratio", breakdown="mechanism_id").height
+    with pytest.raises(OutputCheckFailed) as failed:
+        _check(over_one)
+    assert f"in {ratios_by_mechanism} row(s)" in str(failed.value)
