@@ -3,10 +3,11 @@
     .venv/bin/python -m bench disclosure --warehouse agora.duckdb
 
 Reads the latest run of a built warehouse (`agora generate --scale N`, `agora ingest`, `agora
-build`) and prints the share of its rows withheld by the rule before the public edition (a count
-or denominator under the threshold), by today's primary rule (counts, numerators, denominators,
-complements), and after secondary suppression; and the seconds protection plus audit take, which
-is what they add to `agora export --audience public` and `agora report --audience public`.
+build`) and prints, over the rows the public edition has (years and quarters, no crossed cells),
+the share withheld by the rule before the public edition (a count or denominator under the
+threshold), by today's primary rule (counts, numerators, denominators, complements), and after
+secondary suppression; and the seconds protection plus audit take, which is what they add to
+`agora export --audience public` and `agora report --audience public`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import polars as pl
 
 
 def main() -> None:
-    from metrics.disclosure import public_table
+    from metrics.disclosure import in_public_edition, public_table
     from metrics.protection import small_rows
     from metrics.runs import run_table
 
@@ -28,7 +29,8 @@ def main() -> None:
                         help="a built warehouse (default ./agora.duckdb)")
     parser.add_argument("--threshold", type=int, default=5, help="small-cell threshold (default 5)")
     args = parser.parse_args()
-    table = run_table(args.warehouse)
+    whole = run_table(args.warehouse)
+    table = whole.filter(in_public_edition())
     size = pl.when(pl.col("unit") == "count").then(pl.col("numerator")).otherwise(pl.col("denominator"))
     before = table.select((size.fill_null(0) < args.threshold).sum()).item()
     primary = int(small_rows(table, args.threshold).sum())
@@ -36,7 +38,7 @@ def main() -> None:
     public = public_table(table, args.threshold)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     after = int(public["suppressed"].sum())
-    print(f"{args.warehouse}: {table.height:,} indicator rows")
+    print(f"{args.warehouse}: {whole.height:,} indicator rows, {table.height:,} in the public edition")
     for label, rows in (("old rule (count or denominator)", before), ("primary rule", primary),
                         ("primary + secondary (published)", after)):
         print(f"  {label:34} {rows:>9,} withheld  {rows / table.height:6.1%}")

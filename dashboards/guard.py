@@ -6,6 +6,7 @@ shown as a sentence that goes away by itself once a readable one is published.
 from __future__ import annotations
 
 import logging
+import threading
 
 from dash import Dash, Input, Output, clientside_callback, dcc, html
 from flask import Flask, jsonify, request
@@ -145,6 +146,29 @@ def set_up_before_serving(server: Flask) -> None:
     here, in each server process before it accepts any (not in a parent that forks: the snapshot
     read it sets off starts threads a forked child cannot use)."""
     server.test_client().get("/_dash-dependencies")
+
+
+def set_up_on_first_request(server: Flask) -> None:
+    """`set_up_before_serving` done by the first request a process receives, the others waiting for
+    it: for a WSGI server Agora does not start itself (`gunicorn dashboards.wsgi:server`, with or
+    without --preload, any number of threads), where no hook runs in each worker before it serves."""
+    lock = threading.RLock()
+    state = {"ready": False, "busy": False}
+    app = server.wsgi_app
+
+    def set_up_first(environ, start_response):
+        if not state["ready"]:
+            with lock:  # re-entrant: the set-up's own request passes through here on this thread
+                if not state["ready"] and not state["busy"]:
+                    state["busy"] = True
+                    try:
+                        set_up_before_serving(server)
+                        state["ready"] = True
+                    finally:
+                        state["busy"] = False
+        return app(environ, start_response)
+
+    server.wsgi_app = set_up_first
 
 
 def unreadable_page(text: str) -> html.Main:

@@ -191,3 +191,54 @@ def test_serve_refuses_a_busy_port_before_saying_it_is_on_it_and_takes_ipv6(tmp_
         check_bind("::1", free)  # an IPv6 literal is a host, not "host:port"
     with pytest.raises(CannotBind, match="cannot listen on host 'no-such-host.invalid'"):
         check_bind("no-such-host.invalid", 8050)
+
+
+def test_gunicorn_run_directly_answers_concurrent_first_requests(fixture_agora, tmp_path):
+    """`gunicorn dashboards.wsgi:server` (no `agora serve` hook): the first requests of a worker,
+    arriving at once on several threads, all get their callback's answer."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dashboard_fixture import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"127.0.0.1:{port}", "--threads", "8",
+         "--worker-class", "gthread", "dashboards.wsgi:server"],
+        env={**os.environ, "AGORA_WAREHOUSE": str(fixture_agora.settings.warehouse)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # listening, with no request made yet
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        body = json.dumps({
+            "output": "overview-body.children", "outputs": {"id": "overview-body", "property": "children"},
+            "inputs": [{"id": {"type": "filter", "name": n}, "property": "value", "value": v}
+                       for n, v in (("grain", "quarter"), ("start", "2025-Q3"), ("end", "2026-Q2"), ("kind", None),
+                                    ("mechanism", None))],
+            "changedPropIds": [], "state": []}).encode()
+
+        def callback(_):
+            request = urllib.request.Request(f"http://127.0.0.1:{port}{CALLBACK}", data=body,
+                                             headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    return response.status, b"PAR-" in response.read()
+            except urllib.error.HTTPError as error:
+                return error.code, False
+
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(callback, range(8)))
+        assert answers == [(200, True)] * 8
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
