@@ -26,6 +26,10 @@ WITHHELD_COLUMNS = ("numerator", "denominator", "value", "status")
 #: the grains the public edition publishes: months are left out (most month cells are small, and
 #: every month would be one more equation tying a quarter's numbers together)
 PUBLIC_GRAINS = ("year", "quarter")
+#: breakdowns the public edition leaves out: one engagement's cells are a handful of organisations at
+#: one meeting (at 1M participations 92% of them are under the threshold), and the public reads
+#: engagements through their kind, modality and mechanism
+INTERNAL_BREAKDOWNS = ("engagement_id",)
 #: the key of a row, so protection does not depend on the order rows come in
 ROW_KEY = ("indicator_id", "grain", "period", "breakdown", "breakdown_value")
 
@@ -38,9 +42,10 @@ def suppression_rule(threshold: int) -> str:
         f"a mean's numerator or denominator, a median's or index's denominator. Further rows are "
         f"withheld where a withheld number could otherwise be worked back from published ones "
         f"(a breakdown summing to its total, quarters to their year, one indicator's count being "
-        f"another's denominator). The public edition has years and quarters only, and no cell of one "
-        f"mechanism by another breakdown. A withheld row's numerator, denominator, value and status are "
-        f"left empty and its 'suppressed' column is true. Internal outputs carry every row "
+        f"another's denominator). The public edition has years and quarters only, no cell of one "
+        f"mechanism by another breakdown and no cell of a single engagement. A withheld row's "
+        f"numerator, denominator, value and status are left empty and its 'suppressed' column is "
+        f"true. Internal outputs carry every row "
         f"unsuppressed. Organisation names, ids and risk status never appear in any export."
     )
 
@@ -58,10 +63,12 @@ def apply_disclosure(table: pl.DataFrame, audience: str, threshold: int) -> pl.D
 
 
 def in_public_edition() -> pl.Expr:
-    """The rows the public edition has at all: years and quarters, and no crossed cell (a mechanism's
+    """The rows the public edition has at all: years and quarters, no crossed cell (a mechanism's
     own breakdowns are for the team: cells of one mechanism by region or type are small, and each
-    crossed family adds equations over the plain cells that secondary suppression must then break)."""
-    return pl.col("grain").is_in(PUBLIC_GRAINS) & ~pl.col("breakdown").str.contains(CROSS, literal=True)
+    crossed family adds equations over the plain cells that secondary suppression must then break),
+    and no breakdown of `INTERNAL_BREAKDOWNS`."""
+    return (pl.col("grain").is_in(PUBLIC_GRAINS) & ~pl.col("breakdown").str.contains(CROSS, literal=True)
+            & ~pl.col("breakdown").is_in(INTERNAL_BREAKDOWNS))
 
 
 def public_table(table: pl.DataFrame, threshold: int) -> pl.DataFrame:

@@ -274,13 +274,18 @@ NULL_TOLERANCE = 1e-6
 RESIDUAL_TOLERANCE = 1e-9
 
 
-def determined(rel: pl.DataFrame, unknown: np.ndarray) -> np.ndarray:
+def determined(rel: pl.DataFrame, unknown: np.ndarray, memo: dict | None = None) -> np.ndarray:
     """Which unknown quantities (qids) the relations pin down, given every other quantity.
 
     x is determined iff its unit vector lies in the row space of the relation matrix restricted
     to the unknowns. First peel relations with a single unknown (it is determined; substitute and
     repeat), then test the rest at once (`_pinned`): x_i is determined iff every null-space vector
-    is 0 at i."""
+    is 0 at i.
+
+    The answer is a function of each connected block (relations linked by unknowns) on its own, and
+    a block is fixed by its set of unknowns (the relations being those of one table). With a `memo`
+    (kept across calls on the same relations), blocks answered before are not solved again: secondary
+    suppression asks after each round, and a round changes only the blocks it withholds in."""
     unknown = np.unique(unknown)
     found = np.zeros(len(unknown), dtype=bool)
     if rel.is_empty() or not len(unknown):
@@ -297,30 +302,80 @@ def determined(rel: pl.DataFrame, unknown: np.ndarray) -> np.ndarray:
     if not len(rels):
         return unknown[found]
     blocks = _blocks(rels, cols, len(informed), len(unknown))
-    informed_blocks = np.unique(blocks[len(informed):][cols][informed[rels]])
-    from_published = np.isin(blocks[len(informed):], informed_blocks)
+    col_block = blocks[len(informed):]
+    informed_blocks = np.unique(col_block[cols][informed[rels]])
+    from_published = np.isin(col_block, informed_blocks)
+    in_some_relation = np.isin(col_block, np.unique(col_block[cols]))
+    keys = _block_keys(unknown[in_some_relation], col_block[in_some_relation]) if memo is not None else {}
+    answered = np.zeros(len(blocks), dtype=bool)
+    known_before = [memo[key] for key in keys.values() if key in memo] if memo is not None else []
+    if known_before:
+        answered[[label for label, key in keys.items() if key in memo]] = True
+        found[np.searchsorted(unknown, np.concatenate(known_before))] = True
+    unanswered = ~answered[col_block[cols]]
+    rels, cols, coefs = rels[unanswered], cols[unanswered], coefs[unanswered]
+    if len(rels):
+        found |= _determined_in_blocks(rels, cols, coefs, len(unknown))
+    result = found & from_published
+    if memo is not None:
+        fresh = in_some_relation & ~answered[col_block]
+        labels, qids = col_block[fresh & result], unknown[fresh & result]
+        order = np.argsort(labels, kind="stable")
+        labels, qids = labels[order], qids[order]
+        cuts = np.flatnonzero(np.diff(labels)) + 1
+        answers = {int(group[0]): pinned for group, pinned in zip(np.split(labels, cuts), np.split(qids, cuts))
+                   if len(pinned)}
+        for label, key in keys.items():
+            if not answered[label]:
+                memo[key] = answers.get(label, unknown[:0])
+    return unknown[result]
+
+
+def _determined_in_blocks(rels: np.ndarray, cols: np.ndarray, coefs: np.ndarray, n_col: int) -> np.ndarray:
+    """`determined` for the relation entries (rels, cols, coefs) among `n_col` unknowns: peel, then `_pinned`."""
+    found = np.zeros(n_col, dtype=bool)
     alive = np.ones(len(rels), dtype=bool)
     while True:
         live_cols = cols[alive]
         live_rels = rels[alive]
-        known_now = found[live_cols]
-        keep = ~known_now
-        counts = np.bincount(live_rels[keep], minlength=int(rels.max()) + 1 if len(rels) else 0)
-        single = counts == 1
-        newly = np.unique(live_cols[keep & single[live_rels]])
+        keep = ~found[live_cols]
+        counts = np.bincount(live_rels[keep], minlength=int(rels.max()) + 1)
+        newly = np.unique(live_cols[keep & (counts == 1)[live_rels]])
         if not len(newly):
             break
         found[newly] = True
         alive &= ~found[cols]
     alive &= ~found[cols]
     if not alive.any():
-        return unknown[found & from_published]
+        return found
     rels, cols, coefs = rels[alive], cols[alive], coefs[alive]
     _, rels = np.unique(rels, return_inverse=True)
     col_ids, cols = np.unique(cols, return_inverse=True)
     matrix = csr_matrix((coefs, (rels, cols)), shape=(int(rels.max()) + 1, len(col_ids)))
     found[col_ids[_pinned(matrix)]] = True
-    return unknown[found & from_published]
+    return found
+
+
+def _mixed(values: np.ndarray, salt: int) -> np.ndarray:
+    """splitmix64 of the values: well-spread 64-bit numbers, so that sums of them tell sets apart."""
+    z = values.astype(np.uint64) + np.uint64(salt)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def _block_keys(qids: np.ndarray, labels: np.ndarray) -> dict[int, tuple[int, int, int]]:
+    """For each block label, a key of its set of unknowns: its size and two 64-bit sums of mixed qids
+    (independent of order; two different sets share a key with probability about 2**-128)."""
+    if not len(qids):
+        return {}
+    order = np.argsort(labels, kind="stable")
+    ordered = labels[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    sizes = np.diff(np.r_[starts, len(ordered)])
+    first = np.add.reduceat(_mixed(qids[order], 0x9E3779B97F4A7C15), starts)
+    second = np.add.reduceat(_mixed(qids[order], 0x632BE59BD9B4E019), starts)
+    return dict(zip(ordered[starts].tolist(), zip(sizes.tolist(), first.tolist(), second.tolist())))
 
 
 def _blocks(rels: np.ndarray, cols: np.ndarray, n_rel: int, n_col: int) -> np.ndarray:
@@ -387,27 +442,28 @@ def protected_quantities(q: pl.DataFrame, internal: pl.DataFrame, withheld: np.n
 
 
 def exposure(internal: pl.DataFrame, withheld: np.ndarray, threshold: int,
-             rel: pl.DataFrame | None = None, guarded: np.ndarray | None = None) -> Exposure:
+             rel: pl.DataFrame | None = None, guarded: np.ndarray | None = None, memo: dict | None = None) -> Exposure:
     """Audit: the numbers a public table withholding `withheld` rows of `internal` gives away.
 
     `guarded` are the withheld rows whose numbers must stay unknown (default: all of them; a
-    file holding some rows of a run leaves the others out without withholding them)."""
+    file holding some rows of a run leaves the others out without withholding them). `memo`: see
+    `determined`, for repeated audits of one table with the same relations."""
     rel = relations(internal) if rel is None else rel
     q = quantities(internal)
     withheld = np.unique(np.asarray(withheld, dtype=np.int64))
     guarded = withheld if guarded is None else np.unique(np.asarray(guarded, dtype=np.int64))
     unknown_q = q.filter(pl.col("row").is_in(withheld))["qid"].to_numpy()
-    pinned = set(determined(rel, unknown_q).tolist())
+    pinned = set(determined(rel, unknown_q, memo).tolist())
     targets = protected_quantities(q, internal, guarded, threshold)
     recoverable = [int(x) for x in targets["qid"].to_list() if x in pinned]
-    recoverable += _recoverable_complements(internal, rel, guarded, threshold, unknown_q)
+    recoverable += _recoverable_complements(internal, rel, guarded, threshold, unknown_q, memo)
     small = small_rows(internal, threshold).to_numpy()
     published_small = np.setdiff1d(np.flatnonzero(small), withheld)
     return Exposure(recoverable=np.array(sorted(recoverable), dtype=np.int64), small_published=published_small)
 
 
 def _recoverable_complements(internal: pl.DataFrame, rel: pl.DataFrame, withheld: np.ndarray,
-                             threshold: int, unknown_q: np.ndarray) -> list[int]:
+                             threshold: int, unknown_q: np.ndarray, memo: dict | None = None) -> list[int]:
     """Ratios withheld with denominator - numerator under the threshold whose complement the
     relations determine: tested by adding the complement as one more relation c = D - N with c
     a fresh unknown (qid -1 - row)."""
@@ -425,7 +481,7 @@ def _recoverable_complements(internal: pl.DataFrame, rel: pl.DataFrame, withheld
         "coef": np.tile([1.0, -1.0, 1.0], len(rows)),
     }, schema={"rel": pl.Int64, "qid": pl.Int64, "coef": pl.Float64})
     complements = -1 - rows
-    pinned = determined(pl.concat([rel, extra]), np.concatenate([unknown_q, complements]))
+    pinned = determined(pl.concat([rel, extra]), np.concatenate([unknown_q, complements]), memo)
     return sorted(int(q) for q in pinned if q < 0)
 
 
@@ -443,8 +499,9 @@ def protect(internal: pl.DataFrame, threshold: int, rel: pl.DataFrame | None = N
         pl.col("row").cast(pl.Int64))
     members = rel.with_columns(row=pl.when(pl.col("qid") >= 0).then(pl.col("qid") // 3)).join(
         sizes, on="row", how="left").join(is_total, on="row", how="left")
+    memo: dict = {}
     while True:
-        found = exposure(internal, withheld, threshold, rel)
+        found = exposure(internal, withheld, threshold, rel, memo=memo)
         if not len(found.recoverable):
             return withheld
         added = _breakers(members, found.recoverable, withheld)
