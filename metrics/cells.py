@@ -18,6 +18,9 @@ import polars as pl
 from foundation.vocabulary import ALL, CROSS, GRAINS, TOTAL, UNKNOWN  # noqa: F401  (special imports them from here)
 from metrics.catalogue import Filter, Indicator
 
+#: the most (period, member) slots a dense look-up table may have (a byte each for up to 8 masks) before a
+#: sorted search is used
+DENSE_LOOKUP_LIMIT = 2 ** 27
 #: the breakdowns every other breakdown of an indicator is also computed within (spec v2 crossed cells)
 WITHIN = ("mechanism_id", "mechanism_kind")
 
@@ -430,15 +433,26 @@ def _dated_profile(engaged: EngagedMembers, grain: str, dated: dict[str, pl.Expr
     read = sorted({c for mask in dated.values() for c in mask.meta.root_names()}
                   - {engaged.reference_date, engaged.member})
     ids = everybody[engaged.member]
+    first_period = int(everybody["cell"].min() or 0)
     bits = (everybody.hstack(engaged.attributes.select(pl.col(read).gather(ids)))
             .with_columns(period_start(pl.col("cell").cast(pl.Int32), grain).alias(engaged.reference_date))
-            .select(key=pl.col("cell") * engaged.member_count + pl.col(engaged.member),
-                    bits=pl.sum_horizontal(mask.cast(pl.UInt64) * (2 ** bit) for bit, mask in enumerate(dated.values())))
-            .sort("key"))
+            .select(key=(pl.col("cell") - first_period) * engaged.member_count + pl.col(engaged.member),
+                    bits=pl.sum_horizontal(mask.cast(pl.UInt64) * (2 ** bit) for bit, mask in enumerate(dated.values()))))
+    span = int(bits["key"].max() or 0) + 1
+    if span <= DENSE_LOOKUP_LIMIT:
+        # one slot per (period, member): a lookup is a gather, where a sorted search costs a log per row
+        narrowest = next(t for bits_held, t in ((8, pl.UInt8), (16, pl.UInt16), (32, pl.UInt32), (64, pl.UInt64))
+                         if len(dated) <= bits_held)
+        by_key = pl.zeros(span, narrowest, eager=True).scatter(bits["key"], bits["bits"].cast(narrowest))
+        bits_at = by_key.gather
+    else:
+        bits = bits.sort("key")
+        by_key = bits["bits"]
+        bits_at = lambda keys: by_key.gather(bits["key"].search_sorted(keys))  # noqa: E731
 
     def of(members: pl.DataFrame, breakdown: str) -> pl.Series:
-        period = members["cell"] // engaged.cells_per_period(breakdown)
-        return bits["bits"].gather(bits["key"].search_sorted(period * engaged.member_count + members[engaged.member]))
+        period = members["cell"] // engaged.cells_per_period(breakdown) - first_period
+        return bits_at(period * engaged.member_count + members[engaged.member])
 
     return of
 

@@ -147,3 +147,17 @@ def test_submissions_to_an_engagement_after_the_build_date_keep_its_breakdowns(w
     assert cell(table, "FOL-01", "month", "2026-06") == (0, 1, 0.0)
     assert cell(table, "FOL-01", "month", "2026-06", "org_type", "unknown") == (0, 1, 0.0)
     assert cell(table, "FOL-02", "month", "2026-06") == (None, 1, 5.0)
+
+
+def test_distinct_counts_read_the_same_profiles_from_a_dense_table_or_a_sorted_search(w, monkeypatch):
+    """A masks' profile per (period, organisation) is read from a dense table when it fits
+    (`DENSE_LOOKUP_LIMIT`), else by a sorted search: the same table either way."""
+    import metrics.cells
+
+    path = (_small(w).organisation("O4", country="BRA").engagement("E3", "2025-11-03", kind="training")
+            .participation("E3", "O4").participation("E3", "O2").write())
+    dense = indicator_table(path, AS_OF)
+    monkeypatch.setattr(metrics.cells, "DENSE_LOOKUP_LIMIT", 0)
+    searched = indicator_table(path, AS_OF)
+    assert dense.filter(pl.col("indicator_id").is_in(["INC-01", "PAR-01"])).height > 10
+    assert searched.equals(dense)
