@@ -148,5 +148,6 @@ def test_gx_on_distinct_values_names_exactly_the_rows_gx_on_every_row_names():
 
         assert found == _row_by_row(entity, frame, parameters), entity
         broken_rules += len(found)
+        assert unexpected_rows(entity, frame.head(0), parameters) == [] == _row_by_row(entity, frame.head(0), parameters)
     # every kind of expectation broke somewhere: not_null, in_set, regex, no_bar, between, pairs
     assert broken_rules >= 35
