@@ -105,9 +105,24 @@ class _Group:
     distinct: pl.DataFrame
 
 
+#: the GX expectations whose verdict on a row depends on that row's values alone (not, like
+#: `expect_column_values_to_be_unique`, on the other rows)
+ROW_BY_ROW_EXPECTATIONS = frozenset({
+    "expect_column_values_to_not_be_null", "expect_column_values_to_be_null",
+    "expect_column_values_to_be_in_set", "expect_column_values_to_not_be_in_set",
+    "expect_column_values_to_be_between", "expect_column_values_to_match_regex",
+    "expect_column_values_to_not_match_regex", "expect_column_pair_values_a_to_be_greater_than_b",
+    "expect_column_pair_values_to_be_equal", "expect_column_pair_values_to_be_in_set",
+})
+
+
 def _groups(suite_document: dict, frame: pl.DataFrame) -> list[_Group]:
     by_columns: dict[tuple[str, ...], list[dict]] = {}
     for expectation in suite_document["expectations"]:
+        if expectation["type"] not in ROW_BY_ROW_EXPECTATIONS or "mostly" in expectation["kwargs"]:
+            # `mostly` counts rows, which distinct values do not keep
+            raise ValueError(f"The expectation {expectation['meta']['rule']} does not test each row on its own, "
+                             f"so it cannot run on distinct values: run the suite with run_suite.")
         by_columns.setdefault(columns_read(expectation), []).append(expectation)
     numbered = frame.with_row_index("rows")
     return [_Group(columns, expectations, numbered.group_by(list(columns), maintain_order=True).agg("rows"))

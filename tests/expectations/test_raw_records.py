@@ -7,11 +7,12 @@ import string
 from datetime import date, timedelta
 
 import polars as pl
+import pytest
 
 from expectations.languages import ISO_639_1_CODES
 from expectations.raw_records import (CROSS_ENTITY_RULES, DATE_RANGE_FIELDS, date_range_parameters, stored_suite,
                                       suite_path, suite_text, unexpected_rows)
-from expectations.runner import run_suite
+from expectations.runner import ROW_BY_ROW_EXPECTATIONS, breaking_rows, run_suite
 from warehouse.coerce import coerce_records
 from warehouse.contract import ENTITIES
 from warehouse.ingest import _frame_for_expectations
@@ -151,3 +152,17 @@ def test_gx_on_distinct_values_names_exactly_the_rows_gx_on_every_row_names():
         assert unexpected_rows(entity, frame.head(0), parameters) == [] == _row_by_row(entity, frame.head(0), parameters)
     # every kind of expectation broke somewhere: not_null, in_set, regex, no_bar, between, pairs
     assert broken_rules >= 35
+
+
+def test_a_rule_over_several_rows_is_refused_rather_than_run_on_distinct_values():
+    suite = {"name": "s", "expectations": [
+        {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "a"}, "meta": {"rule": "unique_a"}}]}
+
+    with pytest.raises(ValueError, match="unique_a does not test each row on its own"):
+        breaking_rows(suite, pl.DataFrame({"a": [1, 1]}))
+
+
+def test_every_raw_record_expectation_tests_each_row_on_its_own():
+    for entity in ENTITIES:
+        for expectation in stored_suite(entity)["expectations"]:
+            assert expectation["type"] in ROW_BY_ROW_EXPECTATIONS and "mostly" not in expectation["kwargs"]
