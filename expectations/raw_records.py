@@ -206,6 +206,7 @@ def unexpected_rows(entity_name: str, frame: pl.DataFrame, parameters: dict[str,
         for b in breaking_rows(stored_suite(entity_name), frame, parameters)
     ]
 
+
 if __name__ == "__main__":
     for path in write_suites():
         print(f"Wrote {path}")

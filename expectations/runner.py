@@ -130,8 +130,8 @@ def _groups(suite_document: dict, frame: pl.DataFrame) -> list[_Group]:
 
 
 def _shared_frames(groups: list[_Group]) -> list[list[_Group]]:
-    """The groups each GX call checks together, largest first: a group joins a frame whose length it
-    at least halves, or any frame of at most _SHARED_FRAME_ROWS rows."""
+    """The groups each GX call checks together, largest first: a group joins a frame at most twice
+    its own length, or any frame of at most _SHARED_FRAME_ROWS rows."""
     frames: list[list[_Group]] = []
     for group in sorted(groups, key=lambda g: -g.distinct.height):
         for shared in frames:
