@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import polars as pl
+
 from expectations.languages import ISO_639_1_CODES
-from expectations.runner import run_suite
+from expectations.runner import breaking_rows
 from foundation.vocabulary import CROSS
 from warehouse.contract import ENTITIES, Column, Entity
 
@@ -194,19 +196,14 @@ class Unexpected:
     rows: list[int]
 
 
-def unexpected_rows(entity_name: str, frame, parameters: dict[str, list]) -> list[Unexpected]:
-    """Run the entity's suite on a pandas frame (index 0..n-1): for each expectation some rows
-    break, which rows, in the suite's order."""
-    suite = stored_suite(entity_name)
-    # A fast pass/fail pass first; the rows are listed (COMPLETE) only for the expectations that failed.
-    failed = {o.meta["rule"] for o in run_suite(suite, frame, parameters, "BOOLEAN_ONLY") if not o.success}
-    if not failed:
-        return []
-    rerun = {**suite, "expectations": [e for e in suite["expectations"] if e["meta"]["rule"] in failed]}
+def unexpected_rows(entity_name: str, frame: pl.DataFrame, parameters: dict[str, list]) -> list[Unexpected]:
+    """Run the entity's suite on a polars frame (lists already `;`-joined text): for each expectation
+    some rows break, which rows (positions from 0), in the suite's order. Every expectation of a
+    raw-record suite tests a row on its own, so GX runs on distinct values (`runner.breaking_rows`)."""
     return [
-        Unexpected(o.meta["rule"], o.meta["reason"], o.kwargs.get("column"),
-                   [int(i) for i in o.result["unexpected_index_list"]])
-        for o in run_suite(rerun, frame, parameters) if not o.success
+        Unexpected(b.expectation["meta"]["rule"], b.expectation["meta"]["reason"],
+                   b.expectation["kwargs"].get("column"), b.rows)
+        for b in breaking_rows(stored_suite(entity_name), frame, parameters)
     ]
 
 

@@ -23,7 +23,7 @@ import polars as pl
 
 from foundation.errors import AgoraError
 from foundation.vocabulary import ALL, CROSS, TOTAL
-from expectations.runner import run_suite
+from expectations.runner import columns_read, run_suite
 
 SUITE_PATH = Path(__file__).resolve().parents[1] / "expectations" / "suites" / "indicator_outputs.json"
 SHOWN_ROWS = 5
@@ -44,14 +44,7 @@ def _suite_document() -> dict:
 @cache
 def _suite_columns() -> tuple[str, ...]:
     """The columns the suite's expectations (and their row conditions) read."""
-    named = set()
-    for expectation in _suite_document()["expectations"]:
-        kwargs = expectation["kwargs"]
-        named.update(kwargs.get(key) for key in ("column", "column_A", "column_B") if key in kwargs)
-        named.update(kwargs.get("column_list", ()))
-        if "row_condition" in kwargs:
-            named.add(kwargs["row_condition"]["column"]["name"])
-    return tuple(sorted(named))
+    return tuple(sorted({c for expectation in _suite_document()["expectations"] for c in columns_read(expectation)}))
 
 
 def _with_check_columns(table: pl.DataFrame) -> pl.DataFrame:

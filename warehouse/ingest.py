@@ -36,13 +36,14 @@ import polars as pl
 
 from foundation.progress import progress
 from foundation.settings import DEFAULT_PLAUSIBLE_DATES, parse_date_range
+from expectations.languages import ISO_639_1_CODES
 from expectations.raw_records import date_range_parameters, stored_suite, unexpected_rows
 from warehouse.coerce import (PROBLEM_SCHEMA, Coerced, ReadingRules, as_text, coerce_records, no_problems,
                               reasons_from_template, rule_text_of, type_checked_columns, type_rule)
 from warehouse.contract import ENTITIES, LOAD_ORDER, Column, Entity
 from warehouse.db import connect, rollback
 from warehouse.loadlog import LoadRecord, record_load
-from warehouse.mapping import (NO_MAPPING, Mapping, apply_mapping, checked_date_format, did_you_mean,
+from warehouse.mapping import (NO_MAPPING, Mapping, apply_mapping, checked_date_format, closest, did_you_mean,
                                mapped_column_names)
 from warehouse.quarantine import (FIX_COLUMNS, SOURCE_FILE, SOURCE_ROW, forget_fixed_rows, record_quarantine,
                                   unneutralised)
@@ -292,12 +293,12 @@ def _batches_of_paths(paths: list[Path], entity: str | None, options: IngestOpti
 
 # -- validating -----------------------------------------------------------------------------
 
-def _frame_for_expectations(typed: pl.DataFrame):
-    """The typed records as pandas for GX; lists become `;`-joined text (null when empty)."""
+def _frame_for_expectations(typed: pl.DataFrame) -> pl.DataFrame:
+    """The typed records as the suites read them: lists become `;`-joined text (null when empty)."""
     return typed.with_columns(
         pl.when(pl.col(name).list.len() > 0).then(pl.col(name).list.join(";")).alias(name)
         for name, dtype in typed.schema.items() if isinstance(dtype, pl.List)
-    ).to_pandas()
+    )
 
 
 def _problem_rows(frame: pl.DataFrame, broken: pl.Expr, seq: int, column: str | None, rule: str,
@@ -317,6 +318,35 @@ def _with_suggestions(problems: pl.DataFrame, typed: pl.DataFrame, column: str, 
         pl.col("reason") + broken.replace_strict(hints, default="", return_dtype=pl.String).fill_null(""))
 
 
+def _item_hint(items: list[str] | None, values: list[str]) -> str:
+    """` (did you mean 'women' for 'woman'?)` for each item of a list cell that is a near miss of a value."""
+    allowed = set(values)
+    meant = []
+    for item in dict.fromkeys(items or ()):
+        close = None if item in allowed else closest(item, values)
+        if close is not None:
+            meant.append(f"'{close}' for '{item}'")
+    return f" (did you mean {', '.join(meant)}?)" if meant else ""
+
+
+def _with_item_suggestions(problems: pl.DataFrame, typed: pl.DataFrame, column: str,
+                           values: list[str]) -> pl.DataFrame:
+    """Reasons for a list with an item outside the column's set, with "did you mean" for each near-miss item."""
+    cells = typed.get_column(column).gather(problems.get_column("row")).to_list()
+    # One look-up per distinct list: a file of a thousand "woman;lgbti" asks once.
+    hints = {tuple(cell or ()): _item_hint(cell, values) for cell in cells}
+    return problems.with_columns(pl.col("reason") + pl.Series([hints[tuple(cell or ())] for cell in cells],
+                                                              dtype=pl.String))
+
+
+#: the suite rule checking a column's values against its set, by the column's type (see expectations.raw_records)
+_SET_RULES = {"enum": ".in_set", "list_enum": ".items_in_set", "list_language": ".languages"}
+
+
+def _allowed_values(column: Column) -> list[str]:
+    return list(ISO_639_1_CODES) if column.type == "list_language" else list(column.values)
+
+
 def _expectation_problems(entity: Entity, coerced: Coerced, parameters: dict) -> pl.DataFrame:
     found = [no_problems()]
     typed = coerced.typed
@@ -328,8 +358,10 @@ def _expectation_problems(entity: Entity, coerced: Coerced, parameters: dict) ->
                                    reasons_from_template(typed, unexpected.reason, constants),
                                    rule_text_of(unexpected.reason, constants))
         column = entity.column(unexpected.column) if unexpected.column in entity.column_names else None
-        if column is not None and column.type == "enum" and unexpected.rule.endswith(".in_set"):
-            rows_found = _with_suggestions(rows_found, typed, column.name, list(column.values))
+        set_rule = _SET_RULES.get(column.type) if column is not None else None
+        if set_rule is not None and unexpected.rule.endswith(set_rule):
+            suggest = _with_item_suggestions if column.is_list else _with_suggestions
+            rows_found = suggest(rows_found, typed, column.name, _allowed_values(column))
         found.append(rows_found)
     problems = pl.concat(found)
     # A cell that could not be read is null in the typed frame: its "is empty" is not news.

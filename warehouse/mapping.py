@@ -51,10 +51,16 @@ class MappingError(AgoraError):
     """A mapping file that cannot be used as written."""
 
 
+def closest(word: str, choices, cutoff: float = 0.75) -> str | None:
+    """The choice closest to `word` (case ignored) when one is close enough, else None."""
+    close = difflib.get_close_matches(word.casefold(), [str(c) for c in choices], n=1, cutoff=cutoff)
+    return close[0] if close else None
+
+
 def did_you_mean(word: str, choices, cutoff: float = 0.75) -> str:
     """` (did you mean 'x'?)` when one choice is close to `word`, else nothing."""
-    close = difflib.get_close_matches(word.casefold(), [str(c) for c in choices], n=1, cutoff=cutoff)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    close = closest(word, choices, cutoff)
+    return f" (did you mean '{close}'?)" if close else ""
 
 
 def checked_date_format(text: str, where: str) -> str:

@@ -246,6 +246,33 @@ def test_near_miss_columns_and_values_get_a_did_you_mean(tmp_path, warehouse):
     assert quarantined_rows(warehouse, "engagements")["rule_texts"].to_list()[0][0].startswith("kind is not one of")
 
 
+def test_near_miss_items_of_list_columns_get_a_did_you_mean(tmp_path, warehouse):
+    folder = write_valid_folder(
+        tmp_path / "files",
+        organisations={"constituencies": "Woman;lgbti;migrant_refugees;farmers"},
+        engagements={"languages": "en;fre;english", "accessibility": "captioning;captions"},
+    )
+    _ingest(warehouse, folder)
+
+    [[constituencies]] = quarantined_rows(warehouse, "organisations")["reasons"].to_list()
+    [[languages, accessibility]] = quarantined_rows(warehouse, "engagements")["reasons"].to_list()
+    assert constituencies == (
+        "constituencies 'Woman;lgbti;migrant_refugees;farmers' has an item that is not one of women, children_youth, "
+        "persons_with_disabilities, indigenous_peoples, lgbti, minorities, migrants_refugees, older_persons, "
+        "rural_communities, human_rights_defenders (did you mean 'women' for 'Woman', 'migrants_refugees' for "
+        "'migrant_refugees'?)")
+    assert languages == ("languages 'en;fre;english' has an item that is not an ISO 639-1 language code "
+                         "(did you mean 'fr' for 'fre'?)")
+    assert accessibility == ("accessibility 'captioning;captions' has an item that is not one of sign_language, "
+                             "captioning, interpretation, easy_read, step_free_access (did you mean 'captioning' for "
+                             "'captions'?)")
+    # the rule itself stays apart from the values and the hint, so the quarantine counts rows per rule
+    assert quarantined_rows(warehouse, "engagements")["rule_texts"].to_list() == [[
+        "languages has an item that is not an ISO 639-1 language code",
+        "accessibility has an item that is not one of sign_language, captioning, interpretation, easy_read, "
+        "step_free_access"]]
+
+
 def test_the_cli_says_not_found_and_fails_when_nothing_loads(tmp_path, warehouse):
     cli = [sys.executable, "-m", "agora.cli", "--warehouse", str(warehouse)]
     missing = subprocess.run([*cli, "ingest", str(tmp_path / "organisations.csv")], capture_output=True, text=True)
