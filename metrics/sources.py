@@ -80,6 +80,10 @@ class WarehouseRecords:
             SELECT engagement_id, org_id, registered, attended, spoke, participants_total, participants_women,
                    outcome_communicated_on
             FROM participations""")
+        # counted where the records are (one parallel pass), not again over millions of rows in polars
+        self.attended_per_engagement = _read(con, """
+            SELECT engagement_id, count(*) AS attended_participations
+            FROM participations WHERE attended GROUP BY engagement_id""")
         self.submissions = _read(con, """
             SELECT engagement_id, org_id, received_on, language, acknowledged_on, reflected_in_output
             FROM submissions WHERE received_on <= ?""", [as_of])
@@ -105,8 +109,9 @@ class WarehouseRecords:
         org_side = self.organisations.select("org_id", "org_number", *self.organisation_attributes)
         org_categories = [c for c in self.organisation_attributes
                           if SOURCE_SPECS[source].column(c).type == "category"]
-        joined = (records.join(engagement_side, on="engagement_id", how="left")
-                  .join(org_side, on="org_id", how="left")
+        if not set(_ENGAGEMENT_SIDE) <= set(records.columns):  # (participations join their engagement first)
+            records = records.join(engagement_side, on="engagement_id", how="left")
+        joined = (records.join(org_side, on="org_id", how="left")
                   .drop("org_id").rename({"org_number": "org_id"})
                   .with_columns(pl.col(c).fill_null(UNKNOWN) for c in org_categories)
                   # categories group faster than text, and breakdowns are grouped on many times
@@ -116,39 +121,35 @@ class WarehouseRecords:
     def participation_records(self) -> pl.DataFrame:
         """Participations at engagements that started by the build date."""
         as_of = self.as_of
-        started = self.engagements.filter(pl.col("start_date") <= as_of).select("engagement_id", "start_date",
-                                                                                 "end_date")
+        # the engagement's dates and what a participation inherits from it, in one join
+        started = self.engagements.filter(pl.col("start_date") <= as_of).select(
+            "engagement_id", "start_date", "end_date", *_ENGAGEMENT_SIDE)
         records = self.participations.join(started, on="engagement_id", how="inner").with_columns(
             days_since_engagement_end=_days_between(pl.lit(as_of), pl.col("end_date")),
             outcome_communicated_on=_known_by(as_of, "outcome_communicated_on"),
         ).with_columns(days_to_outcome=_days_between(pl.col("outcome_communicated_on"), pl.col("end_date")))
         return self._with_engagement_and_org(records, "participations")
 
-    def contact_records(self, participations: pl.DataFrame) -> pl.DataFrame:
+    def contact_records(self, participations: pl.DataFrame, submissions: pl.DataFrame) -> pl.DataFrame:
         """One row per contact: an attended participation or a submission with an organisation. Repeated
-        contacts are kept: every indicator over contacts counts distinct organisations."""
+        contacts are kept: every indicator over contacts counts distinct organisations. Made from the
+        participation and submission sources, which already carry what a contact inherits (joining
+        millions of records to their engagement and organisation again would only repeat it)."""
+        carried = [c for c in SOURCE_SPECS["contacts"].column_names
+                   if c in participations.columns and c in submissions.columns and c != "engagement_id"]
         attended = participations.filter(pl.col("attended")).select(
-            "org_id", "engagement_id", contact_date=pl.col("start_date"), contact_kind=pl.lit("attendance"))
-        submitted = self.submissions.filter(pl.col("org_id").is_not_null()).join(
-            self.organisations.select("org_id", "org_number"), on="org_id", how="inner").select(
-            pl.col("org_number").alias("org_id"), "engagement_id", contact_date=pl.col("received_on"),
-            contact_kind=pl.lit("submission"))
-        org_side = self.organisations.select(pl.col("org_number").alias("org_id"), *self.organisation_attributes)
-        engagement_side = self.engagements.select("engagement_id", *_ENGAGEMENT_SIDE)
-        org_categories = [c for c in self.organisation_attributes
-                          if SOURCE_SPECS["contacts"].column(c).type == "category"]
-        contacts = (pl.concat([attended, submitted])
-                    .join(engagement_side, on="engagement_id", how="left").drop("engagement_id")
-                    .join(org_side, on="org_id", how="left")
-                    .with_columns(pl.col("contact_kind", *_ENGAGEMENT_SIDE, *org_categories).cast(pl.Categorical),
-                                  first_contact_date=pl.col("contact_date").min().over("org_id")))
+            *carried, contact_date=pl.col("start_date"), contact_kind=pl.lit("attendance"))
+        submitted = submissions.filter(pl.col("org_id").is_not_null()).select(
+            *carried, contact_date=pl.col("received_on"), contact_kind=pl.lit("submission"))
+        contacts = pl.concat([attended, submitted]).with_columns(
+            pl.col("contact_kind").cast(pl.Categorical),
+            first_contact_date=pl.col("contact_date").min().over("org_id"))
         return _in_spec_order(contacts, "contacts")
 
     def engagement_records(self) -> pl.DataFrame:
         """Engagements that started by the build date, with their attended participations and the
         submissions they received by the build date."""
-        attended = self.participations.filter(pl.col("attended")).group_by("engagement_id").agg(
-            attended_participations=pl.len())
+        attended = self.attended_per_engagement
         received = self.submissions.group_by("engagement_id").agg(submissions_received=pl.len())
         return _in_spec_order(
             self.engagements.filter(pl.col("start_date") <= self.as_of)
@@ -201,11 +202,12 @@ def build_sources(con: duckdb.DuckDBPyConnection, as_of: date,
     """Every source of `SOURCES`, for the build date `as_of`."""
     records = WarehouseRecords(con, as_of, organisation_attributes)
     participations = records.participation_records()
+    submissions = records.submission_records()
     return {
-        "contacts": records.contact_records(participations),
+        "contacts": records.contact_records(participations, submissions),
         "participations": participations,
         "engagements": records.engagement_records(),
-        "submissions": records.submission_records(),
+        "submissions": submissions,
         "recommendations": records.recommendation_records(),
         "feedback": records.feedback_records(),
     }
