@@ -25,9 +25,11 @@ DENSE_LOOKUP_LIMIT = 2 ** 27
 WITHIN = ("mechanism_id", "mechanism_kind")
 
 
+#: the labels are categories while cells pile up (millions of rows with crossed cells, each label one of
+#: a few values: a category is a 4-byte code where a text is 16 bytes or more); the table makes them text
 CELL_SCHEMA = {
-    "indicator_id": pl.String, "grain": pl.String, "period_index": pl.Int32, "breakdown": pl.String,
-    "breakdown_value": pl.String, "numerator": pl.Int64, "denominator": pl.Int64, "value": pl.Float64,
+    "indicator_id": pl.Categorical, "grain": pl.Categorical, "period_index": pl.Int32, "breakdown": pl.Categorical,
+    "breakdown_value": pl.Categorical, "numerator": pl.Int64, "denominator": pl.Int64, "value": pl.Float64,
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -196,8 +197,12 @@ def _with_targets(table: pl.DataFrame, targets: pl.DataFrame, catalogue: Catalog
 
 
 def indicator_table(con: duckdb.DuckDBPyConnection, as_of: date, run_id: str,
-                    catalogue: Catalogue | None = None) -> EngineResult:
-    """The indicator table of the warehouse at build date `as_of` (internal: nothing suppressed)."""
+                    catalogue: Catalogue | None = None,
+                    records_freed: Callable[[], None] | None = None) -> EngineResult:
+    """The indicator table of the warehouse at build date `as_of` (internal: nothing suppressed).
+
+    `records_freed` is called once the records' memory is free (past the engine's peak), for work
+    that may overlap the table's assembly."""
     catalogue = catalogue or load_catalogue()
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -210,11 +215,13 @@ def indicator_table(con: duckdb.DuckDBPyConnection, as_of: date, run_id: str,
     started = time.perf_counter()
     expected = expected_indicators(catalogue, sources, as_of)
     del sources  # the records' memory is free for the table (millions of rows with crossed cells)
+    if records_freed is not None:
+        records_freed()
     metadata = pl.DataFrame(
         [(i.id, i.name, i.area, i.unit) for i in catalogue.indicators], orient="row",
         schema={"indicator_id": pl.String, "indicator_name": pl.String, "area": pl.String, "unit": pl.String})
     # sorted before the labels and metadata are set beside (keeping the cells' order)
-    in_order = _in_table_order(cell_frame)
+    in_order = _in_table_order(cell_frame.with_columns(pl.col(pl.Categorical).cast(pl.String)))
     del cell_frame
     table = _beside(_beside(in_order, _periods(in_order), ["grain", "period_index"]), metadata, ["indicator_id"])
     table = _with_targets(table, targets.periods, catalogue).with_columns(
