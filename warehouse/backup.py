@@ -21,6 +21,7 @@ import duckdb
 from foundation.errors import AgoraError
 from warehouse.faults import (DamagedFile, MissingFile, ReadOnlyLocation, backup_folder_name, damage_detail, explain,
                              read_only)
+from warehouse.partials import clear_stale_partials, fsync, partial_path, remove_partial
 
 #: automatic backups are named <warehouse stem>-<UTC time>.duckdb, so names sort oldest first
 _STAMP = "%Y%m%dT%H%M%S%fZ"
@@ -45,23 +46,6 @@ def kept_backups(warehouse: Path) -> list[Path]:
 def latest_backup(warehouse: Path) -> Path | None:
     kept = kept_backups(warehouse)
     return kept[-1] if kept else None
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _partial(target: Path) -> Path:
-    return target.with_name(f".{target.name}.{os.getpid()}.partial")
-
-
-def _remove(path: Path) -> None:
-    path.unlink(missing_ok=True)
-    path.with_name(path.name + ".wal").unlink(missing_ok=True)
 
 
 def damage_in_database(path: Path, what: str = "warehouse") -> str | None:
@@ -90,17 +74,18 @@ def damage_in_database(path: Path, what: str = "warehouse") -> str | None:
 
 def _copy_checked(source: Path, target: Path) -> None:
     """Copy `source` to `target` through a hidden partial file: synced, checked, then renamed."""
-    partial = _partial(target)
+    clear_stale_partials(target)
+    partial = partial_path(target)
     try:
         shutil.copyfile(source, partial)
-        _fsync(partial)
+        fsync(partial)
         damage = damage_in_database(partial, what="copy")
         if damage:
             raise DamagedFile(f"The copy of {source} did not check out ({damage}); {target} was not written.")
         os.replace(partial, target)
-        _fsync(target.parent)
+        fsync(target.parent)
     finally:
-        _remove(partial)
+        remove_partial(partial)
 
 
 def backup(warehouse: Path, out: Path) -> Path:
@@ -218,16 +203,17 @@ def restore(backup_file: Path, warehouse: Path, confirm: Callable[[str], bool]) 
         # restored may be among them.
         _new_kept_backup(warehouse)
     try:
-        partial = _partial(warehouse)
+        clear_stale_partials(warehouse)
+        partial = partial_path(warehouse)
         try:
             shutil.copyfile(backup_file, partial)
-            _fsync(partial)
+            fsync(partial)
             # A journal left by the replaced file must never be replayed into the restored one.
             warehouse.with_name(warehouse.name + ".wal").unlink(missing_ok=True)
             os.replace(partial, warehouse)
-            _fsync(warehouse.parent)
+            fsync(warehouse.parent)
         finally:
-            _remove(partial)
+            remove_partial(partial)
     except OSError as exc:
         raise explain(exc, warehouse) from None
     connect(warehouse).close()  # upgrades a backup written by an older Agora

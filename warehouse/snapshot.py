@@ -35,6 +35,7 @@ from warehouse.contract import ENTITIES, LOAD_ORDER
 from warehouse.db import connect
 from warehouse.faults import NoSpaceLeft, ReadOnlyLocation, explain, read_only as unwritable
 from warehouse.integrity import damage_in_file
+from warehouse.partials import clear_stale_partials, fsync, partial_path, remove_partial
 
 #: the column dating each entity's records (spec: "reference date"); participations are dated by
 #: their engagement, and entities without a date (mechanisms, organisations, targets) have none
@@ -85,8 +86,8 @@ def publish_snapshot(warehouse: Path, snapshot: Path) -> Path:
     refused = unwritable(snapshot, what="snapshot")
     if refused is not None:
         raise PublishFailed(str(refused))
-    _clear_stale_partials(snapshot)
-    partial = snapshot.with_name(f".{snapshot.name}.{os.getpid()}.partial")
+    clear_stale_partials(snapshot)
+    partial = partial_path(snapshot)
     try:
         con = duckdb.connect(str(partial))
         try:
@@ -97,10 +98,10 @@ def publish_snapshot(warehouse: Path, snapshot: Path) -> Path:
             con.execute("CHECKPOINT")
         finally:
             con.close()
-        _fsync(partial)
+        fsync(partial)
         verify_published(partial, expected)
         os.replace(partial, snapshot)
-        _fsync(snapshot.parent)
+        fsync(snapshot.parent)
     except (duckdb.Error, OSError) as exc:
         # Name the snapshot, not the hidden partial file the user never sees.
         reason = str(explain(exc, snapshot, what="snapshot"))
@@ -108,43 +109,8 @@ def publish_snapshot(warehouse: Path, snapshot: Path) -> Path:
             reason = reason.replace(name, str(snapshot))
         raise PublishFailed(reason) from None
     finally:
-        _remove_partial(partial)
+        remove_partial(partial)
     return snapshot
-
-
-def _clear_stale_partials(snapshot: Path) -> None:
-    """A publish killed midway leaves only its hidden partial file (and its journal) behind; the next
-    one clears them, unless the process that wrote them is still at work."""
-    for stale in snapshot.parent.glob(f".{snapshot.name}.*.partial"):
-        if not _process_alive(int(stale.suffixes[-2].lstrip("."))):
-            _remove_partial(stale)
-    for journal in snapshot.parent.glob(f".{snapshot.name}.*.partial.wal"):
-        if not _process_alive(int(journal.suffixes[-3].lstrip("."))):
-            journal.unlink(missing_ok=True)
-
-
-def _remove_partial(partial: Path) -> None:
-    partial.unlink(missing_ok=True)
-    partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _fsync(path: Path) -> None:
-    """Make a file's (or a folder's: its entries') contents durable before anyone relies on them."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _expected_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -284,7 +250,8 @@ def publish_public_snapshot(snapshot: Path, public: Path, indicator_values) -> P
     """Write the public snapshot `public` from the published `snapshot`, with `indicator_values`
     (a polars frame of public numbers) as its indicator table; atomic like `publish_snapshot`."""
     snapshot, public = Path(snapshot), Path(public)
-    partial = public.with_name(f".{public.name}.{os.getpid()}.partial")
+    clear_stale_partials(public)
+    partial = partial_path(public)
     try:
         con = duckdb.connect(str(partial))
         try:
@@ -301,7 +268,9 @@ def publish_public_snapshot(snapshot: Path, public: Path, indicator_values) -> P
             con.execute("DETACH internal")
         finally:
             con.close()
+        fsync(partial)
         os.replace(partial, public)
+        fsync(public.parent)
     finally:
-        partial.unlink(missing_ok=True)
+        remove_partial(partial)
     return public

@@ -98,3 +98,68 @@ def test_sigkill_at_each_step_leaves_all_or_nothing(built, other_files, tmp_path
         assert published(built.with_name("agora.published.duckdb"), "internal", 5) is not None
         assert sorted(p.name for p in built.parent.iterdir()) == sorted(pristine), moment
     assert killed >= 2  # the moments hit the command while it ran, not only after
+
+
+#: a backup or a restore of a small warehouse takes a fraction of a second: kill as its partial file
+#: appears (the copy under way), and a little after
+COPY_MOMENTS = [("appears", ".partial"), ("after", 0.2), ("after", 0.5), ("after", 0.8)]
+
+
+def _stray_partials(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".partial" in p.name)
+
+
+def _plant_partial_of_a_dead_process(target: Path) -> None:
+    """What a copy killed midway leaves (the kill moments may miss a copy this short): its partial
+    file and journal, named with the pid of a process that is gone."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    partial = target.with_name(f".{target.name}.{gone.pid}.partial")
+    partial.write_bytes(b"half a copy")
+    partial.with_name(partial.name + ".wal").write_bytes(b"")
+
+
+def test_sigkill_during_a_backup_leaves_no_half_copy_once_the_next_one_runs(built):
+    from warehouse.backup import damage_in_database
+
+    copy = built.with_name("copy.duckdb")
+    before = entity_rows(built)
+    for moment in COPY_MOMENTS:
+        copy.unlink(missing_ok=True)
+        run_and_kill(["backup", "--out", str(copy)], built, moment)
+        # the warehouse is untouched, and a copy is either absent or whole
+        assert entity_rows(built) == before, moment
+        if copy.exists():
+            assert damage_in_database(copy) is None, moment
+        _plant_partial_of_a_dead_process(copy)
+        again = cli(["backup", "--out", str(copy)], built)
+        assert again.returncode == 0, (moment, again.stderr)
+        assert _stray_partials(built.parent) == [], moment
+        assert entity_rows(copy) == before
+
+
+def test_sigkill_during_a_restore_leaves_one_state_or_the_other_and_nothing_behind(built, other_files):
+    kept = built.with_name("kept.duckdb")
+    assert cli(["backup", "--out", str(kept)], built).returncode == 0
+    assert cli(["ingest", str(other_files)], built).returncode == 0
+    restored_state, current_state = entity_rows(kept), entity_rows(built)
+    assert restored_state != current_state
+    pristine = {p.name: p.read_bytes() for p in built.parent.iterdir() if p.is_file()}
+    killed = 0
+    for moment in COPY_MOMENTS:
+        for name, data in pristine.items():
+            (built.parent / name).write_bytes(data)
+        killed += run_and_kill(["restore", str(kept), "--yes"], built, moment)
+        # the next command works on a whole warehouse: the one before or the one restored (a restore
+        # killed after its replace leaves the snapshot to the next publish, as verify says)
+        republished = cli(["publish"], built)
+        assert republished.returncode == 0, (moment, republished.stderr)
+        checked = cli(["verify"], built)
+        assert checked.returncode == 0, (moment, checked.stderr)
+        assert entity_rows(built) in (current_state, restored_state), moment
+        # and the next restore clears what the killed one left
+        _plant_partial_of_a_dead_process(built)
+        assert cli(["restore", str(kept), "--yes"], built).returncode == 0, moment
+        assert entity_rows(built) == restored_state
+        assert _stray_partials(built.parent) == [], moment
+    assert killed >= 1
