@@ -25,20 +25,6 @@ from warehouse.db import connect
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def dash_browser(chromium):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 @pytest.fixture(scope="module")
 def live(fixture_agora):
     server = LiveServer(fixture_agora.settings.warehouse)
@@ -70,8 +56,8 @@ class Watched:
 
 
 @pytest.fixture
-def watched(dash_browser, live):
-    page = Watched(dash_browser, live.url)
+def watched(launched_chromium, live):
+    page = Watched(launched_chromium, live.url)
     yield page
     page.close()
 
@@ -196,9 +182,9 @@ def test_explorer_downloads_exactly_the_rows_shown(watched, fixture_agora):
     assert watched.problems == []
 
 
-def test_public_audience_shows_small_cells_as_suppressed(dash_browser, fixture_agora):
+def test_public_audience_shows_small_cells_as_suppressed(launched_chromium, fixture_agora):
     server = LiveServer(fixture_agora.settings.warehouse, "--audience", "public")
-    watched = Watched(dash_browser, server.url)
+    watched = Watched(launched_chromium, server.url)
     try:
         page = watched.open("/explorer?grain=quarter&start=2024-Q1&end=2024-Q2&indicator=PAR-02"
                             "&breakdown=mechanism_kind", READY["/explorer"])
@@ -212,11 +198,11 @@ def test_public_audience_shows_small_cells_as_suppressed(dash_browser, fixture_a
         server.stop()
 
 
-def test_a_newer_snapshot_shows_without_a_restart(dash_browser, tmp_path):
+def test_a_newer_snapshot_shows_without_a_restart(launched_chromium, tmp_path):
     agora = Agora(Settings(warehouse=build_fixture_warehouse(tmp_path / "agora.duckdb")))
     agora.publish()
     server = LiveServer(agora.settings.warehouse)
-    watched = Watched(dash_browser, server.url)
+    watched = Watched(launched_chromium, server.url)
     try:
         before = card_value(watched.open("/?grain=year", READY["/"]), "PAR-01")
         con = connect(agora.settings.warehouse)
@@ -232,11 +218,11 @@ def test_a_newer_snapshot_shows_without_a_restart(dash_browser, tmp_path):
         server.stop()
 
 
-def test_an_unbuilt_warehouse_says_what_to_run(dash_browser, tmp_path):
+def test_an_unbuilt_warehouse_says_what_to_run(launched_chromium, tmp_path):
     agora = Agora(Settings(warehouse=tmp_path / "agora.duckdb"))
     agora.publish()
     server = LiveServer(agora.settings.warehouse)
-    watched = Watched(dash_browser, server.url)
+    watched = Watched(launched_chromium, server.url)
     try:
         text = watched.open("/", ".message").locator(".message").inner_text()
         assert text.startswith("No indicators yet: run `agora build`")
@@ -247,13 +233,13 @@ def test_an_unbuilt_warehouse_says_what_to_run(dash_browser, tmp_path):
 
 
 @pytest.mark.slow
-def test_the_dashboard_over_a_generated_and_built_warehouse(dash_browser, built_agora):
+def test_the_dashboard_over_a_generated_and_built_warehouse(launched_chromium, built_agora):
     """The shared fixture (generator -> ingest -> build): pages load and show the run's numbers."""
     from metrics.runs import run_table
 
     expected = run_table(built_agora.settings.warehouse)
     server = LiveServer(built_agora.settings.warehouse)
-    watched = Watched(dash_browser, server.url)
+    watched = Watched(launched_chromium, server.url)
     try:
         page = watched.open("/?grain=year", READY["/"])
         period = page.url.split("end=")[1].split("&")[0]
@@ -498,14 +484,14 @@ def test_the_page_language_and_the_filters_names(watched):
     assert watched.problems == []
 
 
-def test_an_area_a_user_catalogue_adds_gets_its_page_and_cards(dash_browser, tmp_path):
+def test_an_area_a_user_catalogue_adds_gets_its_page_and_cards(launched_chromium, tmp_path):
     agora = Agora(Settings(warehouse=build_fixture_warehouse(tmp_path / "agora.duckdb")))
     agora.publish()
     # what a run built with a user catalogue publishes: an indicator in an area of its own, a headline
     with duckdb.connect(str(agora.settings.snapshot)) as con:
         con.execute("UPDATE catalogue SET area = 'Digital access', headline = true WHERE indicator_id = 'PAR-07'")
     server = LiveServer(agora.settings.warehouse)
-    watched = Watched(dash_browser, server.url)
+    watched = Watched(launched_chromium, server.url)
     try:
         page = watched.open("/", READY["/"])
         assert page.locator("section.area h2").all_inner_texts() == [
