@@ -74,7 +74,7 @@ def indicator_rows() -> list[tuple]:
 
 #: the run's life-of-programme targets (indicator, baseline, target): a ratio from a baseline, a
 #: lower-is-better ratio without one, a lower-is-better median from a baseline, one with no data yet
-PROGRAMME_TARGETS = [("PAR-02", 0.5, 0.8), ("FOL-13", None, 0.06), ("FOL-02", 10.0, 5.0), ("FOL-08", None, 10.0)]
+PROGRAMME_TARGETS = [("PAR-02", 0.5, 0.8), ("FOL-13", None, 0.06), ("FOL-02", 10.0, 5.0), ("FOL-08", None, 0.1)]
 
 
 #: the checks kept for L1 (organisations, in 2026-Q2) and L2 (engagements, after the run was built)

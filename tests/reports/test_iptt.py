@@ -101,7 +101,7 @@ def test_life_of_programme_targets_beside_the_periods_worked_by_hand(iptt):
     # FOL-02, a median where lower is better, from 10 days to 5: (6 - 10) / (5 - 10)
     assert lop["FOL-02"] == (10, 5, "2026-Q2", 6, pytest.approx(0.8))
     # FOL-08 has a LOP target and no value yet; PAR-01 has no LOP target
-    assert lop["FOL-08"] == (None, 10, None, None, None)
+    assert lop["FOL-08"] == (None, 0.1, None, None, None)
     assert lop["PAR-01"] == (None, None, None, None, None)
 
 
