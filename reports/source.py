@@ -13,7 +13,6 @@ import duckdb
 import polars as pl
 
 from foundation.errors import AgoraError
-from foundation.vocabulary import CROSS
 from metrics.achievement import with_achieved
 from metrics.catalogue import Catalogue
 from metrics.disclosure import apply_disclosure
@@ -70,9 +69,11 @@ class ReportSourceError(AgoraError):
 def read_report_source(warehouse: Path, run_id: str | None, audience: str, threshold: int) -> ReportSource:
     run = chosen_run(warehouse, run_id)
     catalogue = run_catalogue(warehouse, run.run_id)
+    # Crossed cells (most of a run) are left in the warehouse: no report shows them, and the public
+    # edition, whose withheld rows depend on the rows around them, holds none either.
+    internal = run_table(warehouse, run.run_id, crossed=False)
     # Disclosure first: a withheld value must leave no per cent achieved behind to tell it.
-    table = with_achieved(apply_disclosure(run_table(warehouse, run.run_id), audience, threshold), catalogue)
-    table = table.filter(~pl.col("breakdown").str.contains(CROSS, literal=True))
+    table = with_achieved(apply_disclosure(internal, audience, threshold), catalogue)
     programme = run_programme_targets(warehouse, run.run_id)
     con = connect(warehouse, read_only=True)
     try:
