@@ -23,6 +23,7 @@ import polars as pl
 
 import foundation
 from foundation.errors import AgoraError
+from foundation.vocabulary import CROSS
 from metrics.catalogue import Catalogue, catalogue_from_text, load_catalogue
 from metrics.engine import SORT_KEY, TABLE_COLUMNS, indicator_table, partial_period
 from expectations.runner import warm_up
@@ -205,14 +206,23 @@ def _chosen_run(con: duckdb.DuckDBPyConnection, warehouse: Path | str, run_id: s
     return chosen
 
 
-def run_table(warehouse: Path | str, run_id: str | None = None) -> pl.DataFrame:
+def run_table(warehouse: Path | str, run_id: str | None = None, crossed: bool = True,
+              grains: tuple[str, ...] | None = None) -> pl.DataFrame:
     """The indicator table of a kept run (the latest built when `run_id` is None), internal and
-    unsuppressed, in the spec's column order and sort order."""
+    unsuppressed, in the spec's column order and sort order. A reader that needs no crossed cell
+    (`crossed=False`) or only some grains reads only those rows: most of a run is crossed cells."""
+    conditions, params = ["run_id = ?"], []
+    if not crossed:
+        conditions.append("NOT contains(breakdown, ?)")
+        params.append(CROSS)
+    if grains is not None:
+        conditions.append("list_contains(?, grain)")
+        params.append(list(grains))
     con = connect(warehouse, read_only=True)
     try:
         chosen = _chosen_run(con, warehouse, run_id)
-        stored = con.sql(
-            f"SELECT {', '.join(_STORED_COLUMNS)} FROM indicator_values WHERE run_id = ?", params=[chosen]).pl()
+        stored = con.sql(f"SELECT {', '.join(_STORED_COLUMNS)} FROM indicator_values WHERE {' AND '.join(conditions)}",
+                         params=[chosen, *params]).pl()
     finally:
         con.close()
     return (stored.with_columns(suppressed=pl.lit(False), partial=partial_period())

@@ -17,8 +17,9 @@ from foundation.vocabulary import Period
 from metrics.disclosure import suppression_rule
 from metrics.xlsx import BREAKDOWN_WORDS, breakdown_words, direction
 from reports.narrative import Change, largest_changes, target_crossings, usable
+from reports.programme import programme_targets
 from reports.source import ReportSource
-from reports.traced import derived, period_label, traced, with_n
+from reports.traced import derived, format_achieved, period_label, programme_figure, traced, with_n
 from warehouse.contract import LOAD_ORDER
 
 #: periods a trend chart spans, ending with the report's period
@@ -68,6 +69,20 @@ class ScoreRow:
 
 
 @dataclass
+class ProgrammeRow:
+    """An indicator's life-of-programme target and its value to date (see `reports.programme`)."""
+    indicator: object
+    baseline: Markup | None
+    target: Markup
+    #: the period the value to date is of, or None while the indicator has none
+    to_date_period: str | None
+    #: that period is not over at the run's as-of date
+    to_date_partial: bool
+    value: Markup | None
+    achieved: Markup | None
+
+
+@dataclass
 class Area:
     name: str
     scorecard: list[ScoreRow]
@@ -90,6 +105,8 @@ class Report:
     #: score rows of the indicators with a target for the period, not met first
     targets: list[ScoreRow]
     areas: list[Area]
+    #: the indicators with a life-of-programme target, in catalogue order
+    programme: list[ProgrammeRow]
     #: chart key -> `figures.drawing.Drawing`
     figures: dict = field(default_factory=dict)
 
@@ -112,6 +129,19 @@ class Report:
     def reproduce_command(self) -> str:
         return (f"agora report --period {self.period} --audience {self.audience} "
                 f"--format {self.fmt} --run {self.source.run.run_id}")
+
+    @property
+    def programme_note(self) -> str:
+        """How the life-of-programme targets are read, for the methodology."""
+        note = (f"A life-of-programme (LOP) target is kept with the run (targets of period LOP) and applies to no "
+                f"single period. Its value to date is the indicator's total for the latest {self.period.grain} up "
+                f"to {self.period} that has a value, whether that period is over or not; the period is named "
+                f"beside it. Per cent achieved against it is worked out as for a period target, with the LOP "
+                f"baseline and target.")
+        if self.audience == "public":
+            note += (" LOP baselines and targets are plans and are shown; where the value to date is suppressed "
+                     "its per cent achieved is left empty.")
+        return note
 
     @property
     def suppression_rule(self) -> str:
@@ -221,6 +251,23 @@ def score_row(indicator, rows: PeriodRows, period: Period, as_of) -> ScoreRow:
     )
 
 
+def programme_rows(source: ReportSource, period: Period) -> list[ProgrammeRow]:
+    found = programme_targets(source, period)
+    rows = []
+    for ind in source.indicators:
+        lop = found.get(ind.id)
+        if lop is None:
+            continue
+        rows.append(ProgrammeRow(
+            ind, programme_figure(ind.id, "baseline", lop.baseline, ind.unit),
+            programme_figure(ind.id, "target", lop.target, ind.unit), lop.to_date_period,
+            lop.to_date is not None and bool(lop.to_date["partial"]),
+            None if lop.to_date is None else with_n(lop.to_date, SMALL_N),
+            None if lop.achieved is None else derived(format_achieved(lop.achieved)),
+        ))
+    return rows
+
+
 def indicator_section(indicator, rows: PeriodRows, period: Period, figures: dict,
                       chart_breakdowns: bool) -> IndicatorSection | None:
     trend = [(str(p), rows.total(indicator.id, p)) for p in period.trailing(TREND_PERIODS)]
@@ -305,7 +352,7 @@ def build_report(source: ReportSource, period: Period, fmt: str) -> Report:
         largest_changes(indicators, current, previous, str(period), str(period.previous), SMALL_N,
                         counts_comparable=not partial),
         target_crossings(indicators, current, previous, str(period), str(period.previous), SMALL_N),
-        targets, areas, figures,
+        targets, areas, programme_rows(source, period), figures,
     )
 
 

@@ -74,6 +74,12 @@ def _summary(document, report: Report) -> None:
                  plain(s.achieved) or "–", s.status] for s in report.targets])
     else:
         document.add_paragraph(f"No indicator has a target for {report.period}.")
+    if report.programme:
+        document.add_heading("Life-of-programme targets", 2)
+        _table(document, ["Indicator", "LOP baseline", "LOP target", "To date", "Value to date", "% achieved"],
+               [[f"{p.indicator.id} {p.indicator.name}", plain(p.baseline) or "–", plain(p.target),
+                 (p.to_date_period or "no value yet") + (" (not over)" if p.to_date_partial else ""),
+                 plain(p.value) or "–", plain(p.achieved) or "–"] for p in report.programme])
 
 
 def _scorecard(document, report: Report) -> None:
@@ -159,6 +165,8 @@ def _quality_and_methodology(document, report: Report) -> None:
         f"as of {source.run.as_of}; the report computes no indicator itself. Changes between periods are worked out "
         f"from two such numbers. Totals under {report.small_n} records are flagged small n. A period whose last day "
         f"is after the as-of date is not over and marked so.")
+    if report.programme:
+        document.add_paragraph(report.programme_note)
     document.add_paragraph(report.suppression_rule)
     for area in report.areas:
         for s in area.scorecard:

@@ -1,8 +1,10 @@
 """The XLSX Indicator Performance Tracking Table (IPTT) of the year that contains a period.
 
 One row per catalogue indicator: id, name, unit, direction, baseline, then target, actual and per
-cent achieved for each quarter up to the period and for the year, and the period's status; then
-the "Indicator reference" and "About" sheets the export writes too.
+cent achieved for each quarter up to the period and for the year; then the life-of-programme (LOP)
+baseline and target, the period the value to date is of, that value and per cent achieved against
+the LOP target (`reports.programme`); and the period's status; then the "Indicator reference" and
+"About" sheets the export writes too.
 
 Per cent achieved is the run's (spec v2, `metrics.achievement`): (actual - baseline) / (target -
 baseline) with a baseline; without one, actual / target where higher is better and target / actual
@@ -23,12 +25,15 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from metrics.export import about_lines
 from metrics.xlsx import Styles, direction, neutralise, reference_rows, write_about_sheet, write_reference_sheet
-from reports.content import status_words
 from foundation.vocabulary import Period
+from reports.content import status_words
+from reports.programme import programme_targets
 from reports.source import ReportSource
 
 FIRST_DATA_ROW = 4
 LEADING_COLUMNS = (("Indicator", 9), ("Name", 36), ("Unit", 8), ("Direction", 16), ("Baseline", 10))
+PROGRAMME_COLUMNS = (("LOP baseline", 10), ("LOP target", 10), ("LOP to date: period", 11),
+                     ("LOP actual to date", 10), ("LOP % achieved", 11))
 
 
 def achieved_formula(target_ref: str, actual_ref: str, baseline: float | None, lower_is_better: bool) -> str:
@@ -61,10 +66,28 @@ def _totals(table: pl.DataFrame, periods: list[Period]) -> dict[tuple[str, str],
     return {(r["indicator_id"], r["period"]): r for r in rows.iter_rows(named=True)}
 
 
+def write_programme_cells(sheet, r: int, col: int, lop, indicator, unit_format, per_cent) -> None:
+    """The LOP baseline, target, period to date, actual to date and per cent achieved of one row."""
+    if lop.baseline is not None:
+        sheet.write_number(r, col, lop.baseline, unit_format)
+    sheet.write_number(r, col + 1, lop.target, unit_format)
+    if lop.to_date is None:
+        return
+    sheet.write_string(r, col + 2, lop.to_date_period)
+    if lop.to_date["suppressed"] or lop.to_date["value"] is None:
+        return  # withheld: no actual, and no achievement to tell it
+    sheet.write_number(r, col + 3, lop.to_date["value"], unit_format)
+    if lop.achieved is not None:
+        formula = achieved_formula(xl_rowcol_to_cell(r, col + 1), xl_rowcol_to_cell(r, col + 3),
+                                   lop.baseline, indicator.lower_is_better)
+        sheet.write_formula(r, col + 4, formula, per_cent, lop.achieved)
+
+
 def iptt_bytes(source: ReportSource, period: Period) -> bytes:
     """The workbook of the IPTT of the year containing `period`, as the file's bytes."""
     columns = iptt_columns(period)
     totals = _totals(source.table, [*columns, period])
+    programme = programme_targets(source, period)
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {
         "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
@@ -83,14 +106,16 @@ def iptt_bytes(source: ReportSource, period: Period) -> bytes:
     sheet.write_string(1, 0, neutralise(
         f"Run {source.run.run_id}, data as of {source.run.as_of}, {source.audience} edition. Per cent achieved: "
         f"(actual - baseline) / (target - baseline); without a baseline actual / target (higher is better) or "
-        f"target / actual (lower is better); 100% or more meets the target."),
+        f"target / actual (lower is better); 100% or more meets the target. LOP: life of the programme, "
+        f"its actual to date the latest {period.grain}'s up to {period} with a value, not over or complete."),
         note)
 
     headers = [*LEADING_COLUMNS]
     for p in columns:
         label = "Year" if p.grain == "year" else f"Q{p.step}"
         headers += [(f"{label} target", 10), (f"{label} actual", 10), (f"{label} % achieved", 11)]
-    headers.append((f"Status {period}", 14))
+    headers += [*PROGRAMME_COLUMNS, (f"Status {period}", 14)]
+    first_programme_column = len(headers) - len(PROGRAMME_COLUMNS) - 1
     header_row = FIRST_DATA_ROW - 1
     for col, (text, width) in enumerate(headers):
         sheet.write_string(header_row, col, text, styles.header)
@@ -120,6 +145,8 @@ def iptt_bytes(source: ReportSource, period: Period) -> bytes:
                 formula = achieved_formula(xl_rowcol_to_cell(r, col), xl_rowcol_to_cell(r, col + 1),
                                            cell["baseline"], ind.lower_is_better)
                 sheet.write_formula(r, col + 2, formula, per_cent, cell["achieved"])
+        if ind.id in programme:
+            write_programme_cells(sheet, r, first_programme_column, programme[ind.id], ind, unit_format, per_cent)
         now = totals.get((ind.id, str(period)))
         sheet.write_string(r, len(headers) - 1, "no data" if now is None else status_words(now))
     sheet.freeze_panes(FIRST_DATA_ROW, 2)

@@ -13,12 +13,11 @@ import duckdb
 import polars as pl
 
 from foundation.errors import AgoraError
-from foundation.vocabulary import CROSS
 from metrics.achievement import with_achieved
 from metrics.catalogue import Catalogue
 from metrics.disclosure import apply_disclosure
 from metrics.export import RunInfo, chosen_run
-from metrics.runs import run_catalogue, run_table
+from metrics.runs import run_catalogue, run_programme_targets, run_table
 from warehouse.db import connect
 
 #: the entities that carry their own reference date (participations are dated by their engagement)
@@ -51,6 +50,8 @@ class ReportSource:
     #: one row per check of each load's validation: entity, finished_at, position, rule, expectation,
     #: rows_checked, rows_failing, success (counts and rule names only, never a value)
     record_checks: pl.DataFrame
+    #: the run's life-of-programme targets (period LOP): indicator_id, baseline, target
+    programme: pl.DataFrame
     #: quarantine reasons (raw values masked) counted by entity
     quarantine: pl.DataFrame
     #: per entity: last load and newest reference date
@@ -68,9 +69,12 @@ class ReportSourceError(AgoraError):
 def read_report_source(warehouse: Path, run_id: str | None, audience: str, threshold: int) -> ReportSource:
     run = chosen_run(warehouse, run_id)
     catalogue = run_catalogue(warehouse, run.run_id)
+    # Crossed cells (most of a run) are left in the warehouse: no report shows them, and the public
+    # edition, whose withheld rows depend on the rows around them, holds none either.
+    internal = run_table(warehouse, run.run_id, crossed=False)
     # Disclosure first: a withheld value must leave no per cent achieved behind to tell it.
-    table = with_achieved(apply_disclosure(run_table(warehouse, run.run_id), audience, threshold), catalogue)
-    table = table.filter(~pl.col("breakdown").str.contains(CROSS, literal=True))
+    table = with_achieved(apply_disclosure(internal, audience, threshold), catalogue)
+    programme = run_programme_targets(warehouse, run.run_id)
     con = connect(warehouse, read_only=True)
     try:
         validation, built_at = _validation_and_build_time(con, run.run_id)
@@ -82,7 +86,7 @@ def read_report_source(warehouse: Path, run_id: str | None, audience: str, thres
         con.close()
     return ReportSource(
         run=run, validation=validation, audience=audience, threshold=threshold, table=table,
-        catalogue=catalogue, loads=loads, record_checks=record_checks, quarantine=quarantine,
+        catalogue=catalogue, loads=loads, record_checks=record_checks, programme=programme, quarantine=quarantine,
         freshness=freshness,
     )
 

@@ -59,6 +59,14 @@ def with_n(row: dict, small_n: int) -> Markup:
     return Markup('{} <span class="n-of">(n = {})</span>{}').format(value, traced(row, field), flag)
 
 
+def programme_figure(indicator_id: str, field: str, value: float | None, unit: str) -> Markup | None:
+    """A life-of-programme baseline or target (`field`): the run's plan, not a row of the indicator table."""
+    if value is None:
+        return None
+    return Markup('<span class="n programme" data-programme="{}" data-field="{}" title="{} life-of-programme {}">'
+                  '{}</span>').format(indicator_id, field, indicator_id, field, format_value(value, unit))
+
+
 def derived(text: str) -> Markup:
     """A figure worked out from table numbers (a change, a per cent achieved): no source row."""
     return Markup('<span class="derived">{}</span>').format(text)

@@ -48,6 +48,16 @@ def test_a_build_is_kept_and_reads_back_as_the_notebook_table(warehouse):
     assert kept.equals(indicator_table(warehouse, AS_OF))
 
 
+def test_a_reader_can_leave_crossed_cells_and_other_grains_in_the_warehouse(warehouse):
+    build_run(warehouse, AS_OF)
+    whole = run_table(warehouse)
+    crossed = whole["breakdown"].str.contains("|", literal=True)
+    assert crossed.any()  # E1 is one mechanism's: its breakdowns are crossed too
+    assert run_table(warehouse, crossed=False).equals(whole.filter(~crossed))
+    assert run_table(warehouse, crossed=False, grains=("quarter", "year")).equals(
+        whole.filter(~crossed & whole["grain"].is_in(["quarter", "year"])))
+
+
 def test_the_same_data_and_date_give_the_same_run_which_a_rebuild_replaces(warehouse):
     first = build_run(warehouse, AS_OF)
     again = build_run(warehouse, AS_OF)

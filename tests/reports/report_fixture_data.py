@@ -72,6 +72,11 @@ def indicator_rows() -> list[tuple]:
     return rows
 
 
+#: the run's life-of-programme targets (indicator, baseline, target): a ratio from a baseline, a
+#: lower-is-better ratio without one, a lower-is-better median from a baseline, one with no data yet
+PROGRAMME_TARGETS = [("PAR-02", 0.5, 0.8), ("FOL-13", None, 0.06), ("FOL-02", 10.0, 5.0), ("FOL-08", None, 0.1)]
+
+
 #: the checks kept for L1 (organisations, in 2026-Q2) and L2 (engagements, after the run was built)
 RECORD_CHECKS = [
     ("L1", "organisations", "/data/in/organisations.csv", 0, "great_expectations",
@@ -94,6 +99,8 @@ def build_handbuilt_warehouse(path: Path) -> Path:
                         "checks": [{"rule": "values of ratios lie in 0..1", "success": True}]}), 42,
         ])
         con.executemany(f"INSERT INTO indicator_values VALUES ({', '.join('?' * 18)})", indicator_rows())
+        con.executemany("INSERT INTO run_programme_targets VALUES (?, ?, ?, ?)",
+                        [(RUN_ID, *target) for target in PROGRAMME_TARGETS])
         con.execute("INSERT INTO organisations VALUES (?, ?, 'national_ngo', 'KEN', true, false, [], 'lt_50k', false, true)",
                     list(SECRET_ORG))
         con.execute("INSERT INTO mechanisms VALUES ('UPR', 'Universal Periodic Review', 'upr', NULL)")

@@ -34,6 +34,10 @@ def test_the_word_file_holds_the_summary_tables_and_charts(docx_path):
     assert {"412", "73.2% (n = 1,000)", "112%", "suppressed"} <= cells
     for secret in SECRET_ORG:
         assert secret not in text and secret not in cells
+    # the life-of-programme table: PAR-02 (73.2% - 50%) / (80% - 50%) = 77%
+    lop = next(t for t in document.tables if t.rows[0].cells[1].text == "LOP baseline")
+    assert [c.text for c in lop.rows[1].cells] == ["PAR-02 Attendance rate", "50.0%", "80.0%", "2026-Q2",
+                                                  "73.2% (n = 1,000)", "77%"]
     pictures = [name for name in zipfile.ZipFile(docx_path).namelist() if name.startswith("word/media/")]
     assert len(pictures) >= 6 and all(name.endswith(".png") for name in pictures)
     assert document.core_properties.created.date() == AS_OF
