@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -98,18 +99,34 @@ def connection(path: Path) -> Iterator[sqlite3.Connection]:
         raise AgoraError(f"The access store {path} cannot be opened: {exc}.") from None
     try:
         con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            con.execute("PRAGMA journal_mode = WAL")
-        if con.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-            with transaction(con):
-                for statement in _statements(SCHEMA):
-                    con.execute(statement)
-                con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        _prepared(con)
         yield con
     except sqlite3.Error as exc:
         raise AgoraError(f"The access store {path} could not be read or written: {exc}.") from None
     finally:
         con.close()
+
+
+def _prepared(con: sqlite3.Connection) -> None:
+    """WAL mode and the schema, on a store's first use. Opening is where SQLite may answer "locked"
+    without waiting: several processes making a new store WAL at once, or opening while the last
+    connection of another closes and checkpoints its journal away. So this step alone is tried again
+    until the busy timeout, never a write of the caller's."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                con.execute("PRAGMA journal_mode = WAL")
+            if con.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                with transaction(con):
+                    for statement in _statements(SCHEMA):
+                        con.execute(statement)
+                    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            return
+        except sqlite3.OperationalError as exc:
+            if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _statements(script: str) -> list[str]:
