@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import operator
+import threading
 from dataclasses import dataclass
 from datetime import date
 from functools import reduce
@@ -159,7 +160,7 @@ def _additive_cells(dated: pl.LazyFrame, reference_date: str, measures: list[Mea
         by_month = monthly.group_by("month_index", *keys).agg(pl.col(summed).sum())
         for grain in GRAINS:
             grouped = by_month.group_by(_month_to(grain).alias("period_index"), *keys).agg(pl.col(summed).sum())
-            found.extend(_in_unit_shape(grouped, m, grain, breakdown) for m in chosen)
+            found.append(_in_unit_shape(grouped, chosen, grain, breakdown))
     return pl.concat(found)
 
 
@@ -188,7 +189,7 @@ def _aggregated_cells(dated: pl.LazyFrame, reference_date: str, measures: list[M
                 keys = ["period_index", *breakdown_columns(breakdown)]
                 plans.append(_median(with_period, keys, reference_date, m))
                 shapes.append((m, grain, breakdown))
-    found.extend(_in_unit_shape(grouped, m, grain, breakdown)
+    found.extend(_in_unit_shape(grouped, [m], grain, breakdown)
                  for grouped, (m, grain, breakdown) in zip(pl.collect_all(plans), shapes))
     return pl.concat(found)
 
@@ -244,6 +245,7 @@ class EngagedMembers:
         self._values: dict[str, pl.Series] = {}
         self._attribute_codes: dict[str, pl.Series] = {}
         self._packed: dict[tuple[str, tuple[str, ...]], pl.Series] = {}
+        self._building = threading.RLock()
 
     def restricted(self, mask: pl.Expr) -> EngagedMembers:
         """The sets of the members' records that pass `mask`: a member is in a cell when one of its
@@ -265,42 +267,60 @@ class EngagedMembers:
         the member, and whether it is engaged in that cell (`engaged_again`)."""
         key = self._set_of(breakdown)
         engaged = self._packed_set(grain, key)
-        next_period = engaged + self._cell_count(key) * self.member_count
+        next_period = engaged + self.cell_count(key) * self.member_count
         return self._in_cells(next_period, key, breakdown).with_columns(
             engaged_again=next_period.is_in(engaged.implode()))
 
     def cells_per_period(self, breakdown: str) -> int:
         """`cell // cells_per_period` is the cell's period_index."""
         key = self._set_of(breakdown)
-        return self._cell_count(key) * math.prod(len(self._values_of(c)) for c in self._gathered(key, breakdown))
+        return self.cell_count(key) * math.prod(len(self._values_of(c)) for c in self.gathered(key, breakdown))
 
     def cell_labels(self, cells: pl.Series, breakdown: str) -> pl.DataFrame:
         """period_index and the breakdown's columns (`breakdown_columns`) of each cell number."""
         key = self._set_of(breakdown)
         decoded, rest = {}, cells
-        for column in [*key, *self._gathered(key, breakdown)][::-1]:
+        for column in [*key, *self.gathered(key, breakdown)][::-1]:
             values = self._values_of(column)
             decoded[column] = values.gather(rest % len(values))
             rest = rest // len(values)
         return pl.DataFrame([rest.cast(pl.Int32).alias("period_index"),
                              *(decoded[c].alias(c) for c in breakdown_columns(breakdown))])
 
+    def breakdowns_by_set(self, breakdowns: Iterable[str]) -> dict[tuple[str, ...], list[str]]:
+        """The breakdowns grouped by the set they read (`set_members`)."""
+        by_set: dict[tuple[str, ...], list[str]] = {}
+        for breakdown in breakdowns:
+            by_set.setdefault(self._set_of(breakdown), []).append(breakdown)
+        return by_set
+
+    def set_members(self, grain: str, key: tuple[str, ...]) -> tuple[pl.Series, pl.Series]:
+        """The set keyed by the records' columns `key`: one row per member engaged in a period and set cell,
+        as the set cell (period_index * `cell_count(key)` + the key's value codes) and the member."""
+        packed = self._packed_set(grain, key)
+        return packed // self.member_count, (packed % self.member_count).cast(self.attributes[self.member].dtype)
+
+    def value_count(self, column: str) -> int:
+        """How many values a column of the records or of the members holds (its codes are 0 to this - 1)."""
+        return len(self._values_of(column))
+
     def _set_of(self, breakdown: str) -> tuple[str, ...]:
         """The columns of the records that key the set a breakdown reads."""
         return tuple(c for c in breakdown_columns(breakdown) if c not in self.member_attributes)
 
-    def _gathered(self, key: tuple[str, ...], breakdown: str) -> list[str]:
+    def gathered(self, key: tuple[str, ...], breakdown: str) -> list[str]:
         """The breakdown's columns that are the member's attributes."""
         return [c for c in breakdown_columns(breakdown) if c not in key]
 
-    def _cell_count(self, key: tuple[str, ...]) -> int:
+    def cell_count(self, key: tuple[str, ...]) -> int:
+        """How many set cells a period has in the set keyed by `key`."""
         return math.prod(len(self._values_of(column)) for column in key)
 
     def _in_cells(self, packed: pl.Series, key: tuple[str, ...], breakdown: str) -> pl.DataFrame:
         members = (packed % self.member_count).cast(self.attributes[self.member].dtype).alias(self.member)
         cell = packed // self.member_count
-        for column in self._gathered(key, breakdown):
-            cell = cell * len(self._values_of(column)) + self._codes_of(column).gather(members)
+        for column in self.gathered(key, breakdown):
+            cell = cell * len(self._values_of(column)) + self.attribute_codes(column).gather(members)
         return pl.DataFrame([cell.alias("cell"), members])
 
     def _values_of(self, column: str) -> pl.Series:
@@ -310,7 +330,7 @@ class EngagedMembers:
             self._values[column] = found.unique().sort()
         return self._values[column]
 
-    def _codes_of(self, attribute: str) -> pl.Series:
+    def attribute_codes(self, attribute: str) -> pl.Series:
         """Row i: the code of member i's value of the attribute."""
         if attribute not in self._attribute_codes:
             values = self._values_of(attribute)
@@ -319,9 +339,14 @@ class EngagedMembers:
         return self._attribute_codes[attribute]
 
     def _packed_set(self, grain: str, key: tuple[str, ...]) -> pl.Series:
-        if (grain, key) in self._packed:
+        # the engine's threads share the sets (a source's distinct counts, PAR-05 and INC-05): each is built once
+        with self._building:
+            if (grain, key) not in self._packed:
+                self._packed[(grain, key)] = self._new_packed_set(grain, key)
             return self._packed[(grain, key)]
-        cell_count = self._cell_count(key)
+
+    def _new_packed_set(self, grain: str, key: tuple[str, ...]) -> pl.Series:
+        cell_count = self.cell_count(key)
         per_period = cell_count * self.member_count
         # room for the period after the last one too (PAR-05 looks one period ahead)
         if (int(self._records["period_index"].max() or 0) + 2) * per_period >= 2 ** 63:
@@ -342,7 +367,6 @@ class EngagedMembers:
             finer_period, rest = finer // per_period, finer % per_period
             coarser = (finer_period // 12) * 4 + (finer_period % 12) // 3 if grain == "quarter" else finer_period // 4
             packed = (coarser * per_period + rest).unique()
-        self._packed[(grain, key)] = packed
         return packed
 
 
@@ -353,12 +377,15 @@ def _distinct_counts(engaged: EngagedMembers, measures: list[Measure]) -> list[p
     are evaluated once per member, those reading the reference date once per engaged (member, period) of
     the total set, the date being the period's first day (masks of a distinct count compare periods of
     the reference date, never days). Their combinations (profiles) are few, so each cell's members are
-    counted per profile, on one packed integer (cell, profile), and the counts weighted by the masks.
-    Catalogue filters on any other column of the records are evaluated on the records
-    (`_distinct_counts_on_records`)."""
+    counted per profile, on one packed integer, and the counts weighted by the masks. The breakdowns that
+    read the same set (`region`, `org_type` and the total read the total set) are counted together: the
+    packed integer holds the member's codes of those breakdowns' attributes too, and each breakdown's
+    cells are sums over the (few) counted combinations. Catalogue filters on any other column of the
+    records are evaluated on the records (`_distinct_counts_on_records`)."""
     on_records = [m for m in measures if _filters_records(m, engaged)]
     found = _distinct_counts_on_records(engaged, on_records)
     measures = [m for m in measures if not _filters_records(m, engaged)]
+    breakdowns = _breakdowns(measures)
     # a mask may be a literal (everybody): anded with a column it is one value per row
     a_member = pl.col(engaged.member).is_not_null()
     for grain in GRAINS:
@@ -372,24 +399,40 @@ def _distinct_counts(engaged: EngagedMembers, measures: list[Measure]) -> list[p
         member_profile = (by_member.join(member_profiles, on=by_member.columns, how="left", maintain_order="left")
                           ["member_profile"] if by_member.width else pl.zeros(engaged.attributes.height, pl.UInt32,
                                                                               eager=True))
-        dated_profile = _dated_profile(engaged, grain, dated)
-        for breakdown in _breakdowns(measures):
-            chosen = [m for m in measures if breakdown in breakdowns_of(m.indicator)]
-            counted = [f"{m.indicator.id}|{part}" for m in chosen for part in ("denominator", "numerator")]
-            members = engaged.members(grain, breakdown)
-            profile = member_profile.gather(members[engaged.member]).cast(pl.UInt64) * (2 ** len(dated))
+        dated_bits = _dated_profile(engaged, grain, dated)
+        for key, sharing in engaged.breakdowns_by_set(breakdowns).items():
+            attributes = list(dict.fromkeys(a for b in sharing for a in engaged.gathered(key, b)))
+            # one number per member: its profile, then its codes of the attributes
+            member_code, member_codes = member_profile.cast(pl.UInt64), max(member_profiles.height, 1)
+            for attribute in attributes:
+                member_code = member_code * engaged.value_count(attribute) + engaged.attribute_codes(attribute)
+                member_codes *= engaged.value_count(attribute)
+            set_cell, members = engaged.set_members(grain, key)
+            code = member_code.gather(members) * (2 ** len(dated))
             if dated:
-                profile = profile + dated_profile(members, breakdown)
-            profile_count = max(member_profiles.height, 1) * 2 ** len(dated)
-            per_profile = ((members["cell"] * profile_count + profile).value_counts(name="members")
-                           .select(pl.col("members"), cell=pl.first() // profile_count,
-                                   member_profile=(pl.first() % profile_count) // (2 ** len(dated)),
-                                   **{name: (pl.first() // (2 ** bit)) % 2 == 1 for bit, name in enumerate(dated)})
-                           .join(member_profiles.select("member_profile", *(n for n in counted if n not in dated)),
-                                 on="member_profile", how="left"))
-            grouped = per_profile.group_by("cell").agg((pl.col(n) * pl.col("members")).sum() for n in counted)
-            labelled = grouped.hstack(engaged.cell_labels(grouped["cell"], breakdown))
-            found.extend(_in_unit_shape(labelled, m, grain, breakdown) for m in chosen)
+                code = code + dated_bits(set_cell // engaged.cell_count(key), members)
+            codes = member_codes * 2 ** len(dated)
+            counted = (set_cell * codes + code).value_counts(name="members")
+            # the counted number, unpacked: set cell, then member profile and attribute codes, then dated bits
+            rest = pl.first() % codes // (2 ** len(dated))
+            unpacked = {}
+            for attribute in reversed(attributes):
+                unpacked[attribute] = rest % engaged.value_count(attribute)
+                rest = rest // engaged.value_count(attribute)
+            per_code = (counted.select(
+                pl.col("members"), set_cell=pl.first() // codes, member_profile=rest.cast(pl.UInt32), **unpacked,
+                **{name: (pl.first() // (2 ** bit)) % 2 == 1 for bit, name in enumerate(dated)})
+                .join(member_profiles, on="member_profile", how="left"))
+            for breakdown in sharing:
+                chosen = [m for m in measures if breakdown in breakdowns_of(m.indicator)]
+                summed = [f"{m.indicator.id}|{part}" for m in chosen for part in ("denominator", "numerator")]
+                cell = pl.col("set_cell")
+                for attribute in engaged.gathered(key, breakdown):
+                    cell = cell * engaged.value_count(attribute) + pl.col(attribute)
+                grouped = per_code.group_by(cell.alias("cell")).agg((pl.col(n) * pl.col("members")).sum()
+                                                                    for n in summed)
+                labelled = grouped.hstack(engaged.cell_labels(grouped["cell"], breakdown))
+                found.append(_in_unit_shape(labelled, chosen, grain, breakdown))
     return found
 
 
@@ -415,7 +458,7 @@ def _distinct_counts_on_records(engaged: EngagedMembers, measures: list[Measure]
                                           for part, members in sets.items())
                 grouped = denominator.join(numerator, on=labels, how="left", nulls_equal=True).with_columns(
                     pl.col(f"{m.indicator.id}|numerator").fill_null(0))
-                found.append(_in_unit_shape(grouped, m, grain, breakdown))
+                found.append(_in_unit_shape(grouped, [m], grain, breakdown))
     return found
 
 
@@ -427,7 +470,7 @@ def _members_per_cell(engaged: EngagedMembers, grain: str, breakdown: str, name:
 
 
 def _dated_profile(engaged: EngagedMembers, grain: str, dated: dict[str, pl.Expr]):
-    """A function giving, for rows (cell, member) of a breakdown's set, the bits of the masks that read the
+    """A function giving, for rows (period_index, member) of a set, the bits of the masks that read the
     reference date (bit i: the i-th mask), evaluated once per (period, member) engaged in the period."""
     if not dated:
         return None
@@ -452,9 +495,8 @@ def _dated_profile(engaged: EngagedMembers, grain: str, dated: dict[str, pl.Expr
         by_key = bits["bits"]
         bits_at = lambda keys: by_key.gather(bits["key"].search_sorted(keys))  # noqa: E731
 
-    def of(members: pl.DataFrame, breakdown: str) -> pl.Series:
-        period = members["cell"] // engaged.cells_per_period(breakdown) - first_period
-        return bits_at(period * engaged.member_count + members[engaged.member])
+    def of(period: pl.Series, members: pl.Series) -> pl.Series:
+        return bits_at((period - first_period) * engaged.member_count + members)
 
     return of
 
@@ -467,7 +509,14 @@ def _median(with_period: pl.LazyFrame, keys: list[str], reference_date: str, mea
     )
 
 
-def _in_unit_shape(grouped: pl.DataFrame, measure: Measure, grain: str, breakdown: str) -> pl.DataFrame:
+def _in_unit_shape(grouped: pl.DataFrame, measures: list[Measure], grain: str, breakdown: str) -> pl.DataFrame:
+    """The cells of each measure from a frame of their sums per period and breakdown values (the label is
+    made once for all the measures; their selections run as one query)."""
+    labelled = grouped.lazy().with_columns(breakdown_value=breakdown_value(breakdown).cast(pl.Categorical))
+    return pl.concat([_measure_cells(labelled, m, grain, breakdown) for m in measures]).collect()
+
+
+def _measure_cells(labelled: pl.LazyFrame, measure: Measure, grain: str, breakdown: str) -> pl.LazyFrame:
     indicator = measure.indicator
     denominator = pl.col(f"{indicator.id}|denominator").cast(pl.Int64)
     if indicator.unit == "median":
@@ -480,8 +529,8 @@ def _in_unit_shape(grouped: pl.DataFrame, measure: Measure, grain: str, breakdow
         exists, denominator_out, value = denominator >= 1, denominator, pl.col(f"{indicator.id}|median")
     else:
         exists, denominator_out, value = denominator >= 1, denominator, numerator / denominator
-    return grouped.filter(exists).select(
+    return labelled.filter(exists).select(
         indicator_id=pl.lit(indicator.id), grain=pl.lit(grain), period_index=pl.col("period_index"),
-        breakdown=pl.lit(breakdown), breakdown_value=breakdown_value(breakdown),
+        breakdown=pl.lit(breakdown), breakdown_value=pl.col("breakdown_value"),
         numerator=numerator, denominator=denominator_out, value=value.cast(pl.Float64),
     ).cast(CELL_SCHEMA)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,6 +39,7 @@ TABLE_SCHEMA = {
     "value": pl.Float64, "baseline": pl.Float64, "target": pl.Float64, "status": pl.String,
     "suppressed": pl.Boolean, "as_of": pl.Date, "run_id": pl.String, "partial": pl.Boolean,
 }
+CELL_THREADS = 2
 SORT_KEY = ("indicator_id", "grain", "period", "breakdown", "breakdown_value")
 
 
@@ -67,7 +69,7 @@ def _periods(cell_frame: pl.DataFrame) -> pl.DataFrame:
     pairs = cell_frame.select("grain", "period_index").unique().rows()
     labels = [(grain, index, *period_label(grain, index)) for grain, index in pairs]
     return pl.DataFrame(labels, orient="row", schema={
-        "grain": pl.String, "period_index": pl.Int32, "period": pl.String, "period_start": pl.Date,
+        "grain": pl.Categorical, "period_index": pl.Int32, "period": pl.Categorical, "period_start": pl.Date,
         "period_end": pl.Date})
 
 
@@ -130,20 +132,29 @@ def indicator_cells(catalogue: Catalogue, sources: dict[str, pl.DataFrame], as_o
                                           shared_breakdowns[key])
         return engaged[key]
 
-    found = []
-    with progress("Computing indicators", total=len(passes) + len(on_their_own)) as bar:
-        for (source, reference_date), indicators in passes.items():
-            started = time.perf_counter()
-            bar.describe(f"Computing {source} indicators")
-            distinct = next((engaged_members(i) for i in indicators if i.distinct), None)
-            found.append(cells(sources[source], reference_date, [_measure(i) for i in indicators], distinct))
-            timings[f"cells: {source} by {reference_date}"] = time.perf_counter() - started
-            bar.advance()
+    def source_pass(source: str, reference_date: str, indicators: list[Indicator]) -> pl.DataFrame:
+        started = time.perf_counter()
+        distinct = next((engaged_members(i) for i in indicators if i.distinct), None)
+        found = cells(sources[source], reference_date, [_measure(i) for i in indicators], distinct)
+        timings[f"cells: {source} by {reference_date}"] = time.perf_counter() - started
+        return found
+
+    def own_cells(indicator: Indicator) -> pl.DataFrame:
+        started = time.perf_counter()
+        found = COMPUTE_FUNCTIONS[indicator.compute].cells(indicator, engaged_members(indicator), as_of)
+        timings[f"cells: {indicator.id} ({indicator.compute})"] = time.perf_counter() - started
+        return found
+
+    with progress("Computing indicators", total=len(passes) + len(on_their_own)) as bar, \
+            ThreadPoolExecutor(max_workers=CELL_THREADS) as pool:
         for indicator in on_their_own:
-            started = time.perf_counter()
-            bar.describe(f"Computing {indicator.id}")
-            found.append(COMPUTE_FUNCTIONS[indicator.compute].cells(indicator, engaged_members(indicator), as_of))
-            timings[f"cells: {indicator.id} ({indicator.compute})"] = time.perf_counter() - started
+            engaged_members(indicator)
+        futures = [pool.submit(source_pass, source, reference_date, indicators)
+                   for (source, reference_date), indicators in passes.items()]
+        futures += [pool.submit(own_cells, indicator) for indicator in on_their_own]
+        found = []
+        for future in futures:
+            found.append(future.result())
             bar.advance()
     return pl.concat(found) if found else pl.DataFrame(schema=CELL_SCHEMA)
 
@@ -153,25 +164,33 @@ def organisation_attributes_read(catalogue: Catalogue) -> frozenset[str]:
     return frozenset(c for i in catalogue.indicators for c in i.columns_read if c in ORGANISATION_ATTRIBUTES)
 
 
+def _ranks(labels: pl.Series) -> tuple[pl.Series, int]:
+    """Each row's rank of its label among the column's distinct labels (in text order), and how many there
+    are: the distinct labels are ranked as text once, and each row's rank gathered by its category code."""
+    codes = labels.to_physical()
+    present = labels.unique()
+    ranks = present.cast(pl.String).rank("ordinal").cast(pl.UInt64) - 1
+    by_code = pl.zeros(int(codes.max()) + 1, pl.UInt64, eager=True).scatter(present.to_physical(), ranks)
+    return by_code.gather(codes), present.len()
+
+
 def _in_table_order(cells: pl.DataFrame) -> pl.DataFrame:
     """The cells in the table's order (SORT_KEY; within a grain a period's label sorts like its number),
-    sorted on two integers: each text key is replaced by its rank among the key's distinct values and
-    packed with the others, because sorting integers is many times faster than sorting millions of texts."""
-    def packed(*keys: str) -> pl.Expr:
-        key = pl.lit(0, pl.UInt64)
-        for column in keys:
-            if column == "period_index":
-                first, last = cells[column].min() or 0, cells[column].max() or 0
-                key = key * (last - first + 1) + (pl.col(column) - first).cast(pl.UInt64)
-            else:
-                values = cells[column].unique().sort()
-                key = key * len(values) + pl.col(column).replace_strict(
-                    values, pl.int_range(len(values), dtype=pl.UInt64, eager=True))
-        return key
-
-    if cells.is_empty():  # no values to replace: replace_strict would leave the text as it is
+    sorted on one integer, each label's rank and the period packed into it, because sorting one integer
+    column is many times faster than sorting millions of texts (and the labels move as 4-byte codes)."""
+    if cells.is_empty():
         return cells
-    return cells.sort(packed("indicator_id", "grain", "period_index"), packed("breakdown", "breakdown_value"))
+    key, key_size = pl.zeros(cells.height, pl.UInt64, eager=True), 1
+    for column in ("indicator_id", "grain", "period_index", "breakdown", "breakdown_value"):
+        if column == "period_index":
+            first = int(cells[column].min())
+            rank, size = (cells[column] - first).cast(pl.UInt64), int(cells[column].max()) - first + 1
+        else:
+            rank, size = _ranks(cells[column])
+        key, key_size = key * size + rank, key_size * size
+    if key_size >= 2 ** 64:  # (never at real sizes: a few dozen indicators, breakdowns and periods)
+        raise OverflowError("Too many indicators, periods and breakdown values to sort the table by one key.")
+    return cells.sort(key)
 
 
 def _beside(table: pl.DataFrame, right: pl.DataFrame, on: list[str]) -> pl.DataFrame:
@@ -184,15 +203,16 @@ def _with_targets(table: pl.DataFrame, targets: pl.DataFrame, catalogue: Catalog
     """Baseline and target on total rows from the targets entity; status in the indicator's direction."""
     lower_is_better = pl.DataFrame(
         [(i.id, i.lower_is_better) for i in catalogue.indicators], orient="row",
-        schema={"indicator_id": pl.String, "lower_is_better": pl.Boolean})
-    total_targets = targets.with_columns(breakdown=pl.lit(TOTAL))
+        schema={"indicator_id": pl.Categorical, "lower_is_better": pl.Boolean})
+    total_targets = targets.with_columns(breakdown=pl.lit(TOTAL)).cast(
+        {"indicator_id": pl.Categorical, "period": pl.Categorical, "breakdown": pl.Categorical})
     joined = _beside(_beside(table, total_targets, ["indicator_id", "period", "breakdown"]), lower_is_better,
                      ["indicator_id"])
     reached = pl.when(pl.col("lower_is_better")).then(pl.col("value") <= pl.col("target")).otherwise(
         pl.col("value") >= pl.col("target"))
-    status = (pl.when(pl.col("target").is_null()).then(pl.lit("no_target"))
-              .when(reached.fill_null(False)).then(pl.lit("met"))
-              .otherwise(pl.lit("not_met")))
+    status = (pl.when(pl.col("target").is_null()).then(pl.lit("no_target", pl.Categorical))
+              .when(reached.fill_null(False)).then(pl.lit("met", pl.Categorical))
+              .otherwise(pl.lit("not_met", pl.Categorical)))
     return joined.with_columns(status=status).drop("lower_is_better")
 
 
@@ -219,9 +239,11 @@ def indicator_table(con: duckdb.DuckDBPyConnection, as_of: date, run_id: str,
         records_freed()
     metadata = pl.DataFrame(
         [(i.id, i.name, i.area, i.unit) for i in catalogue.indicators], orient="row",
-        schema={"indicator_id": pl.String, "indicator_name": pl.String, "area": pl.String, "unit": pl.String})
-    # sorted before the labels and metadata are set beside (keeping the cells' order)
-    in_order = _in_table_order(cell_frame.with_columns(pl.col(pl.Categorical).cast(pl.String)))
+        schema={"indicator_id": pl.Categorical, "indicator_name": pl.Categorical, "area": pl.Categorical,
+                "unit": pl.Categorical})
+    # sorted before the labels and metadata are set beside (keeping the cells' order); every label is a
+    # category (a 4-byte code) until the table is made, and text only then
+    in_order = _in_table_order(cell_frame)
     del cell_frame
     table = _beside(_beside(in_order, _periods(in_order), ["grain", "period_index"]), metadata, ["indicator_id"])
     table = _with_targets(table, targets.periods, catalogue).with_columns(
