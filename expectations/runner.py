@@ -14,6 +14,7 @@ frame holding its values: the same rows as a run on the whole frame, in a fracti
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from functools import cache
 
@@ -29,8 +30,18 @@ class Outcome:
     result: dict
 
 
-@cache
+#: the context is built once per process, by whichever thread asks first (a build warms it up in a thread
+#: of its own while it computes): the others wait for it
+_BUILDING_CONTEXT = threading.Lock()
+
+
 def _batch_definition():
+    with _BUILDING_CONTEXT:
+        return _new_batch_definition()
+
+
+@cache
+def _new_batch_definition():
     # Telemetry off before GX is imported: no network at run time.
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
@@ -47,9 +58,10 @@ def run_suite(suite_document: dict, frame, parameters: dict[str, list] | None = 
     """Validate a pandas frame against a suite document; outcomes in the document's order.
     An expectation that cannot run (a bug, not bad data) raises RuntimeError. BOOLEAN_ONLY is
     several times faster than COMPLETE on large frames, for a first pass that usually passes."""
+    batch_definition = _batch_definition()
     from great_expectations.core import ExpectationSuite
 
-    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
     result = batch.validate(
         ExpectationSuite(**suite_document), result_format={"result_format": result_format},
         expectation_parameters=parameters or {},

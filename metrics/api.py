@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from metrics.catalogue import Catalogue, load_catalogue
-from metrics.engine import indicator_table as compute_indicator_table
+from metrics.engine import TABLE_SCHEMA, indicator_table as compute_indicator_table
 from metrics.runs import data_hash, derive_run_id
 from warehouse.db import connect
 
@@ -39,6 +39,6 @@ def indicator_table(warehouse: Path | str, as_of: date | None = None,
     con = connect(warehouse, read_only=True)
     try:
         run_id = derive_run_id(data_hash(con), catalogue, as_of)
-        return compute_indicator_table(con, as_of, run_id, catalogue).table
+        return compute_indicator_table(con, as_of, run_id, catalogue).table.cast(TABLE_SCHEMA)
     finally:
         con.close()

@@ -87,6 +87,13 @@ def filter_mask(filters: tuple[Filter, ...]) -> pl.Expr:
     return reduce(operator.and_, (one(f) for f in filters), pl.lit(True))
 
 
+#: a measure's sums are columns `<indicator id>|<part>` (ids hold no `|`, spec v2)
+_SUMMED = pl.col(r"^.+\|(denominator|numerator|median)$")
+#: the sums of some measures in each cell of one grain and breakdown: the grain, the breakdown, and a frame
+#: of period_index, the breakdown's columns and the sums
+Sums = tuple[str, str, pl.DataFrame]
+
+
 @dataclass(frozen=True)
 class Measure:
     indicator: Indicator
@@ -116,14 +123,14 @@ def cells(frame: pl.DataFrame, reference_date: str, measures: list[Measure],
     counts keep numerator (denominator empty), medians denominator, ratios and means both; a cell
     exists only when its population has a member. Distinct counts count the `engaged` members' sets."""
     dated = frame.lazy().filter(pl.col(reference_date).is_not_null())
-    found = []
+    sums: list[Sums] = []
     additive = [m for m in measures if m.additive]
     if additive:
-        found.append(_additive_cells(dated, reference_date, additive))
+        sums.extend(_additive_sums(dated, reference_date, additive))
     aggregated = [m for m in measures if not m.additive]
     if aggregated:
-        found.append(_aggregated_cells(dated, reference_date, aggregated, engaged))
-    return pl.concat(found) if found else pl.DataFrame(schema=CELL_SCHEMA)
+        sums.extend(_aggregated_sums(dated, reference_date, aggregated, engaged))
+    return _in_unit_shape(sums, measures)
 
 
 def _breakdowns(measures: list[Measure]) -> list[str]:
@@ -134,7 +141,7 @@ def _columns(breakdowns: list[str]) -> list[str]:
     return list(dict.fromkeys(c for b in breakdowns for c in breakdown_columns(b)))
 
 
-def _additive_cells(dated: pl.LazyFrame, reference_date: str, measures: list[Measure]) -> pl.DataFrame:
+def _additive_sums(dated: pl.LazyFrame, reference_date: str, measures: list[Measure]) -> list[Sums]:
     """Sum each record's contribution once per month and combination of breakdown values, then
     roll the (small) result up to every grain and breakdown."""
     def contribution(mask: pl.Expr, summed: str | None) -> pl.Expr:
@@ -152,16 +159,24 @@ def _additive_cells(dated: pl.LazyFrame, reference_date: str, measures: list[Mea
                .group_by("month_index", *columns).agg(pl.col(names).sum())
                .collect())
     found = []
-    for breakdown in breakdowns:
+    #: the months of each breakdown done so far, with every sum: a coarser breakdown is summed from the
+    #: smallest of them that holds its columns (region from mechanism_kind|region, total from a breakdown),
+    #: far fewer rows than the monthly frame
+    finer = [monthly]
+    # crossed breakdowns first: theirs are the frames the others are summed from
+    for breakdown in sorted(breakdowns, key=lambda b: -len(breakdown_columns(b))):
         chosen = [m for m in measures if breakdown in breakdowns_of(m.indicator)]
         summed = [f"{m.indicator.id}|{part}" for m in chosen for part in ("denominator", "numerator")]
         keys = breakdown_columns(breakdown)
-        # the breakdown's months, far fewer rows than the monthly frame: quarters and years from them
-        by_month = monthly.group_by("month_index", *keys).agg(pl.col(summed).sum())
+        source = min((f for f in finer if set(keys) <= set(f.columns)), key=lambda f: f.height)
+        months = source.group_by("month_index", *keys).agg(pl.col(names).sum())
+        finer.append(months)
+        # the breakdown's months: quarters and years from them
+        by_month = months.select("month_index", *keys, *summed)
         for grain in GRAINS:
             grouped = by_month.group_by(_month_to(grain).alias("period_index"), *keys).agg(pl.col(summed).sum())
-            found.append(_in_unit_shape(grouped, chosen, grain, breakdown))
-    return pl.concat(found)
+            found.append((grain, breakdown, grouped))
+    return found
 
 
 def _month_to(grain: str) -> pl.Expr:
@@ -173,8 +188,8 @@ def _month_to(grain: str) -> pl.Expr:
     return month_index
 
 
-def _aggregated_cells(dated: pl.LazyFrame, reference_date: str, measures: list[Measure],
-                      engaged: EngagedMembers | None) -> pl.DataFrame:
+def _aggregated_sums(dated: pl.LazyFrame, reference_date: str, measures: list[Measure],
+                     engaged: EngagedMembers | None) -> list[Sums]:
     """Distinct counts from the engaged members' sets; medians grouped per grain and breakdown from the records."""
     found = []
     distinct = [m for m in measures if m.indicator.distinct]
@@ -188,10 +203,9 @@ def _aggregated_cells(dated: pl.LazyFrame, reference_date: str, measures: list[M
             for breakdown in breakdowns_of(m.indicator):
                 keys = ["period_index", *breakdown_columns(breakdown)]
                 plans.append(_median(with_period, keys, reference_date, m))
-                shapes.append((m, grain, breakdown))
-    found.extend(_in_unit_shape(grouped, [m], grain, breakdown)
-                 for grouped, (m, grain, breakdown) in zip(pl.collect_all(plans), shapes))
-    return pl.concat(found)
+                shapes.append((grain, breakdown))
+    found.extend((grain, breakdown, grouped) for grouped, (grain, breakdown) in zip(pl.collect_all(plans), shapes))
+    return found
 
 
 def period_start(index: pl.Expr, grain: str) -> pl.Expr:
@@ -370,7 +384,7 @@ class EngagedMembers:
         return packed
 
 
-def _distinct_counts(engaged: EngagedMembers, measures: list[Measure]) -> list[pl.DataFrame]:
+def _distinct_counts(engaged: EngagedMembers, measures: list[Measure]) -> list[Sums]:
     """Members in each population and numerator per cell, from the engaged members' sets.
 
     A member's masks are the same in every cell of a period: those reading the member's attributes only
@@ -432,7 +446,7 @@ def _distinct_counts(engaged: EngagedMembers, measures: list[Measure]) -> list[p
                 grouped = per_code.group_by(cell.alias("cell")).agg((pl.col(n) * pl.col("members")).sum()
                                                                     for n in summed)
                 labelled = grouped.hstack(engaged.cell_labels(grouped["cell"], breakdown))
-                found.append(_in_unit_shape(labelled, chosen, grain, breakdown))
+                found.append((grain, breakdown, labelled))
     return found
 
 
@@ -443,7 +457,7 @@ def _filters_records(measure: Measure, engaged: EngagedMembers) -> bool:
     return not indicator.compute and bool(read - set(engaged.member_attributes) - {engaged.member})
 
 
-def _distinct_counts_on_records(engaged: EngagedMembers, measures: list[Measure]) -> list[pl.DataFrame]:
+def _distinct_counts_on_records(engaged: EngagedMembers, measures: list[Measure]) -> list[Sums]:
     """Distinct counts whose filters read the records: the members of each cell with a record passing the
     population filters, and of those, the members with a record passing the numerator filters too."""
     found = []
@@ -458,7 +472,7 @@ def _distinct_counts_on_records(engaged: EngagedMembers, measures: list[Measure]
                                           for part, members in sets.items())
                 grouped = denominator.join(numerator, on=labels, how="left", nulls_equal=True).with_columns(
                     pl.col(f"{m.indicator.id}|numerator").fill_null(0))
-                found.append(_in_unit_shape(grouped, [m], grain, breakdown))
+                found.append((grain, breakdown, grouped))
     return found
 
 
@@ -509,15 +523,22 @@ def _median(with_period: pl.LazyFrame, keys: list[str], reference_date: str, mea
     )
 
 
-def _in_unit_shape(grouped: pl.DataFrame, measures: list[Measure], grain: str, breakdown: str) -> pl.DataFrame:
-    """The cells of each measure from a frame of their sums per period and breakdown values (the label is
-    made once for all the measures; their selections run as one query)."""
-    labelled = grouped.lazy().with_columns(breakdown_value=breakdown_value(breakdown).cast(pl.Categorical))
-    return pl.concat([_measure_cells(labelled, m, grain, breakdown) for m in measures]).collect()
+def _in_unit_shape(sums: list[Sums], measures: list[Measure]) -> pl.DataFrame:
+    """The cells of each measure from its sums: the frames of every grain and breakdown are labelled and
+    stacked once, and each measure's cells are one selection from the stack (one query for all of them)."""
+    if not sums:
+        return pl.DataFrame(schema=CELL_SCHEMA)
+    stacked = pl.concat([frame.lazy().select(
+        pl.lit(grain, pl.Categorical).alias("grain"), "period_index", pl.lit(breakdown, pl.Categorical).alias("breakdown"),
+        breakdown_value(breakdown).cast(pl.Categorical).alias("breakdown_value"), _SUMMED)
+        for grain, breakdown, frame in sums], how="diagonal_relaxed").collect().lazy()
+    return pl.concat([_measure_cells(stacked, m) for m in measures]).collect()
 
 
-def _measure_cells(labelled: pl.LazyFrame, measure: Measure, grain: str, breakdown: str) -> pl.LazyFrame:
+def _measure_cells(stacked: pl.LazyFrame, measure: Measure) -> pl.LazyFrame:
     indicator = measure.indicator
+    if f"{indicator.id}|denominator" not in stacked.collect_schema():  # (no breakdown of the measure has a cell)
+        return pl.LazyFrame(schema=CELL_SCHEMA)
     denominator = pl.col(f"{indicator.id}|denominator").cast(pl.Int64)
     if indicator.unit == "median":
         numerator = pl.lit(None, pl.Int64)
@@ -529,8 +550,9 @@ def _measure_cells(labelled: pl.LazyFrame, measure: Measure, grain: str, breakdo
         exists, denominator_out, value = denominator >= 1, denominator, pl.col(f"{indicator.id}|median")
     else:
         exists, denominator_out, value = denominator >= 1, denominator, numerator / denominator
-    return labelled.filter(exists).select(
-        indicator_id=pl.lit(indicator.id), grain=pl.lit(grain), period_index=pl.col("period_index"),
-        breakdown=pl.lit(breakdown), breakdown_value=pl.col("breakdown_value"),
+    # a frame of a breakdown the measure does not have holds no column of it: empty in the stack, no cell
+    return stacked.filter(exists.fill_null(False)).select(
+        indicator_id=pl.lit(indicator.id), grain=pl.col("grain"), period_index=pl.col("period_index"),
+        breakdown=pl.col("breakdown"), breakdown_value=pl.col("breakdown_value"),
         numerator=numerator, denominator=denominator_out, value=value.cast(pl.Float64),
     ).cast(CELL_SCHEMA)

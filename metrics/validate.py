@@ -49,12 +49,14 @@ def _suite_columns() -> tuple[str, ...]:
 
 def _with_check_columns(table: pl.DataFrame) -> pl.DataFrame:
     """The table narrowed to what the suite reads and what names a row (the rest would only be copied
-    to pandas), with cell_unique, period_has_total, cell_well_formed and crossed_within_present."""
+    to pandas), with cell_unique, period_has_total, cell_well_formed and crossed_within_present. Text
+    columns become categories first (the engine's table has them so already): every check below groups
+    or compares 4-byte codes, and reads text only for the distinct labels."""
+    columns = list(dict.fromkeys((*_suite_columns(), *_ROW_LABEL)))
+    read = table.select(c for c in columns if c in table.columns).with_columns(pl.col(pl.String).cast(pl.Categorical))
     has_total = (pl.col("breakdown") == TOTAL).any().over("indicator_id", "grain", "period")
     cell_unique = pl.len().over(CELL_KEY) == 1
-    columns = list(dict.fromkeys((*_suite_columns(), *_ROW_LABEL)))
-    return (table.with_columns(cell_unique=cell_unique, period_has_total=has_total, **_crossed_checks(table))
-            .select(columns))
+    return read.with_columns(cell_unique=cell_unique, period_has_total=has_total, **_crossed_checks(read)).select(columns)
 
 
 def _as_pandas(frame: pl.DataFrame):
@@ -66,23 +68,27 @@ def _crossed_checks(table: pl.DataFrame) -> dict[str, pl.Series]:
     """cell_well_formed: a total row has the value `all`, another row as many parts (`M|v`) as its
     breakdown (`mechanism_id|b`). crossed_within_present: a crossed row's mechanism (or kind) has its own
     row in that period, since a crossed cell is a part of the mechanism's cell (true for other rows).
-    Cells are compared by a 64-bit hash of their keys: a collision could only hide a missing row. An empty
+    Both read the texts of the distinct (breakdown, value) pairs only, a few thousand; a row's cell is then
+    compared by a 64-bit hash of its label codes (a collision could only hide a missing row). An empty
     breakdown value (a breakdown column with empty cells) is not these checks' business."""
-    breakdown, value = pl.col("breakdown"), pl.col("breakdown_value")
+    breakdown, value = pl.col("breakdown").cast(pl.String), pl.col("breakdown_value").cast(pl.String)
     parts = breakdown.str.count_matches(CROSS, literal=True)
-    well_formed = pl.when(breakdown == TOTAL).then(value == ALL).otherwise(
-        (value != ALL) & (parts == value.str.count_matches(CROSS, literal=True)) & (parts <= 1))
-    crossed = parts > 0
+    pairs = table.select("breakdown", "breakdown_value").unique().with_columns(
+        cell_well_formed=pl.when(breakdown == TOTAL).then(value == ALL).otherwise(
+            (value != ALL) & (parts == value.str.count_matches(CROSS, literal=True)) & (parts <= 1)).fill_null(True),
+        crossed=parts > 0,
+        within=breakdown.str.splitn(CROSS, 2).struct.field("field_0").cast(pl.Categorical),
+        within_value=value.str.splitn(CROSS, 2).struct.field("field_0").cast(pl.Categorical))
+    rows = table.select("indicator_id", "grain", "period", "breakdown", "breakdown_value").join(
+        pairs, on=["breakdown", "breakdown_value"], how="left", maintain_order="left", nulls_equal=True)
 
-    def cell(within: pl.Expr, of: pl.Expr) -> pl.Expr:
-        return pl.struct("indicator_id", "grain", "period", within.alias("within"), of.alias("of")).hash(seed=0)
+    def cell(within: str, of: str) -> pl.Expr:
+        return pl.struct(*(pl.col(c).to_physical() for c in ("indicator_id", "grain", "period", within, of))).hash(seed=0)
 
-    plain_cells = table.filter(~crossed).select(cell(breakdown, value)).to_series()
-    crossed_cell = cell(breakdown.str.splitn(CROSS, 2).struct.field("field_0"),
-                        value.str.splitn(CROSS, 2).struct.field("field_0"))
-    within_present = ~crossed | value.is_null() | crossed_cell.is_in(plain_cells.implode())
-    return {"cell_well_formed": table.select(well_formed.fill_null(True)).to_series(),
-            "crossed_within_present": table.select(within_present).to_series()}
+    plain_cells = rows.filter(~pl.col("crossed")).select(cell("breakdown", "breakdown_value")).to_series()
+    within_present = (~pl.col("crossed") | pl.col("breakdown_value").is_null()
+                      | cell("within", "within_value").is_in(plain_cells.implode()))
+    return {"cell_well_formed": rows["cell_well_formed"], "crossed_within_present": rows.select(within_present).to_series()}
 
 
 def check_indicator_table(table: pl.DataFrame, catalogue_indicators: frozenset[str],

@@ -1,5 +1,7 @@
 """The output suite on crossed cells (spec v2): a table with crossed rows passes, and a crossed row that
-does not fit its breakdown, or whose mechanism has no row of its own, is refused with a sentence."""
+does not fit its breakdown, or whose mechanism has no row of its own, is refused with a sentence. Each
+test runs on the table as text (a reader's) and with its labels as categories (as the engine hands it
+to the check)."""
 
 from __future__ import annotations
 
@@ -10,13 +12,14 @@ import pytest
 
 from handmade import HandmadeWarehouse
 from metrics.api import indicator_table
+from metrics.engine import ENGINE_SCHEMA
 from metrics.validate import OutputCheckFailed, check_indicator_table
 
 AS_OF = date(2026, 6, 30)
 
 
 @pytest.fixture(scope="module")
-def table(tmp_path_factory) -> pl.DataFrame:
+def text_table(tmp_path_factory) -> pl.DataFrame:
     path = (HandmadeWarehouse(tmp_path_factory.mktemp("checks") / "checks.duckdb")
             .mechanism("M1").mechanism("M2", kind="upr")
             .organisation("O1", women_led=True).organisation("O2", country="FRA")
@@ -24,6 +27,11 @@ def table(tmp_path_factory) -> pl.DataFrame:
             .participation("E1", "O1").participation("E2", "O1").participation("E2", "O2")
             .write())
     return indicator_table(path, AS_OF)
+
+
+@pytest.fixture(params=["text", "categories"])
+def table(request, text_table) -> pl.DataFrame:
+    return text_table if request.param == "text" else text_table.cast(ENGINE_SCHEMA)
 
 
 def _check(table: pl.DataFrame) -> dict:
@@ -52,7 +60,8 @@ def test_a_crossed_row_without_its_mechanisms_row_is_refused(table):
 ])
 def test_a_value_that_does_not_fit_its_breakdown_is_refused(table, breakdown, value):
     broken = pl.concat([table, table.filter(indicator_id="PAR-01", breakdown="mechanism_id|region").head(1)
-                       .with_columns(breakdown=pl.lit(breakdown), breakdown_value=pl.lit(value))])
+                       .with_columns(breakdown=pl.lit(breakdown, table.schema["breakdown"]),
+                                     breakdown_value=pl.lit(value, table.schema["breakdown_value"]))])
     with pytest.raises(OutputCheckFailed, match="does not fit its breakdown"):
         _check(broken)
 

@@ -19,7 +19,7 @@ from agora.cli import main
 from agora.core import Agora
 from foundation.settings import Settings
 from metrics.catalogue import catalogue_from_text, load_catalogue
-from metrics.engine import indicator_table
+from metrics.engine import TABLE_SCHEMA, indicator_table
 from metrics.runs import list_runs, run_catalogue, run_programme_targets
 
 pytestmark = pytest.mark.slow
@@ -375,7 +375,7 @@ def test_crossed_cells_of_record_filtered_and_engagement_distinct_counts_equal_h
     for indicator, expected_sql in CROSSED_SQL.items():
         monkeypatch.setitem(EXPECTED_SQL, indicator, expected_sql)
     catalogue = "\n".join(officers_indicator(i, b) for i, b in CROSSED_BREAKDOWNS.items())
-    built = indicator_table(sql, AS_OF, "crossed", catalogue_from_text(catalogue, "a test")).table
+    built = indicator_table(sql, AS_OF, "crossed", catalogue_from_text(catalogue, "a test")).table.cast(TABLE_SCHEMA)
     crossed = {"CAP-01": ["mechanism_id|budget_band", "mechanism_kind|budget_band"],
                "CAP-03": ["mechanism_id|budget_band"], "CAP-09": ["mechanism_id|women_led"]}
     assert crossed_breakdowns(built) == {(i, b) for i, bs in crossed.items() for b in bs}
