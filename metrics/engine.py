@@ -8,11 +8,13 @@ the indicator table of the spec, columns in the spec's order, sorted, its labels
 
 from __future__ import annotations
 
+import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import date
 
 import duckdb
@@ -112,7 +114,8 @@ def _measure(indicator: Indicator) -> Measure:
 def indicator_cells(catalogue: Catalogue, sources: dict[str, pl.DataFrame], as_of: date,
                     timings: dict[str, float]) -> pl.DataFrame:
     """Every cell of every indicator: one pass per source and reference date for the measures
-    (the catalogue's common shapes and named measures), one call per named cells function."""
+    (the catalogue's common shapes and named measures), one call per named cells function. A source is
+    dropped from `sources` once its last pass is done, so that its memory serves the passes still running."""
     passes: dict[tuple[str, str], list[Indicator]] = defaultdict(list)
     on_their_own: list[Indicator] = []
     for indicator in catalogue.indicators:
@@ -155,20 +158,42 @@ def indicator_cells(catalogue: Catalogue, sources: dict[str, pl.DataFrame], as_o
         timings[f"cells: {indicator.id} ({indicator.compute})"] = time.perf_counter() - started
         return found
 
+    # (whether it is an indicator computed on its own, its source, its reference date, the step)
+    steps = [(False, *key, partial(source_pass, *key, indicators)) for key, indicators in passes.items()]
+    steps += [(True, i.source, i.reference_date, partial(own_cells, i)) for i in on_their_own]
+    # the passes over the most records first, so that none of them starts last; the indicators computed on
+    # their own after them, so that the sets of engaged members they share with a pass are built by then
+    steps.sort(key=lambda step: (step[0], -sources[step[1]].height))
+    #: a source, and its sets of engaged members, are dropped once no step left reads them
+    steps_left = Counter((source, reference_date) for _, source, reference_date, _ in steps)
+    sources_left = Counter(source for _, source, _, _ in steps)
+    dropping = threading.Lock()
+
+    def dropped_once_done(source: str, reference_date: str) -> None:
+        with dropping:
+            steps_left[(source, reference_date)] -= 1
+            if not steps_left[(source, reference_date)]:
+                for done in [key for key in engaged if key[:2] == (source, reference_date)]:
+                    del engaged[done]
+            sources_left[source] -= 1
+            if not sources_left[source]:
+                del sources[source]
+
+    def in_its_turn(step) -> pl.DataFrame:
+        _, source, reference_date, compute = step
+        found = compute()
+        dropped_once_done(source, reference_date)
+        bar.advance()
+        return found
+
     started = time.perf_counter()
-    with progress("Computing indicators", total=len(passes) + len(on_their_own)) as bar, \
+    with progress("Computing indicators", total=len(steps)) as bar, \
             ThreadPoolExecutor(max_workers=CELL_THREADS) as pool:
-        # the sets an indicator computed on its own shares with a pass are made before the threads start;
-        # a pass's other sets are its alone
+        # the sets an indicator computed on its own shares with a pass are made before the threads start
+        # (the pass and the indicator may run at once: the sets build themselves once, under a lock)
         for indicator in on_their_own:
             engaged_members(indicator)
-        futures = [pool.submit(source_pass, source, reference_date, indicators)
-                   for (source, reference_date), indicators in passes.items()]
-        futures += [pool.submit(own_cells, indicator) for indicator in on_their_own]
-        found = []
-        for future in futures:
-            found.append(future.result())
-            bar.advance()
+        found = list(pool.map(in_its_turn, steps))
     timings[f"cells (the passes above, {CELL_THREADS} at once)"] = time.perf_counter() - started
     return pl.concat(found) if found else pl.DataFrame(schema=CELL_SCHEMA)
 
@@ -244,11 +269,11 @@ def indicator_table(con: duckdb.DuckDBPyConnection, as_of: date, run_id: str,
     targets = read_targets(con.sql("SELECT indicator_id, period, baseline, target FROM targets").pl(), catalogue)
     timings["read warehouse"] = time.perf_counter() - started
 
+    expected = expected_indicators(catalogue, sources, as_of)
     cell_frame = indicator_cells(catalogue, sources, as_of, timings)
 
     started = time.perf_counter()
-    expected = expected_indicators(catalogue, sources, as_of)
-    del sources  # the records' memory is free for the table (millions of rows with crossed cells)
+    del sources  # (emptied by the cells) the records' memory is free for the table
     if records_freed is not None:
         records_freed()
     metadata = pl.DataFrame(
