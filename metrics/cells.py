@@ -232,9 +232,11 @@ class EngagedMembers:
     of its other columns (the total set for `region`, the mechanism set for `mechanism_id|region`) with the
     attribute's code gathered by member number. Everything is numbers: a set's key (period, cell, member)
     is packed into one integer, the cell being the mixed-radix number of its columns' value codes, and the
-    members of a breakdown's cells are counted by one integer `cell` (period, values), turned into labels
+    members of a set's cells are counted (`counts`) on one integer holding the set cell and the codes the
+    breakdowns reading the set need (their attributes, a profile of the member's masks), turned into labels
     only once counted, because hashing one integer column is many times faster than hashing several
-    columns or text. Quarters come from the month sets, years from the quarter sets.
+    columns or text. Quarters come from the month sets, years from the quarter sets. The engine's threads
+    share the sets (a pass and the indicators computed on their own): each is built once, under a lock.
     """
 
     def __init__(self, frame: pl.DataFrame | pl.LazyFrame, reference_date: str, member: str,
@@ -280,26 +282,23 @@ class EngagedMembers:
         key = self._set_of(breakdown)
         return self._in_cells(self._packed_set(grain, key), key, breakdown)
 
-    def engaged_again(self, grain: str, breakdown: str) -> pl.DataFrame:
-        """For each member engaged in a period and cell: the `cell` of the next period with the same values,
-        the member, and whether it is engaged in that cell (`engaged_again`)."""
-        key = self._set_of(breakdown)
+    def engaged_again(self, grain: str, key: tuple[str, ...]) -> Callable[[pl.Series, pl.Series], pl.Series]:
+        """A `row_code` for `counts`: 1 where the member of a row of the set is in the set again in the next
+        period's cell with the same values, else 0."""
         engaged = self._packed_set(grain, key)
-        next_period = engaged + self.cell_count(key) * self.member_count
-        return self._in_cells(next_period, key, breakdown).with_columns(
-            engaged_again=next_period.is_in(engaged.implode()))
 
-    def cells_per_period(self, breakdown: str) -> int:
-        """`cell // cells_per_period` is the cell's period_index."""
-        key = self._set_of(breakdown)
-        return self.cell_count(key) * math.prod(len(self._values_of(c)) for c in self.gathered(key, breakdown))
+        def again(set_cell: pl.Series, members: pl.Series) -> pl.Series:
+            next_period = (set_cell + self.cell_count(key)) * self.member_count + members
+            return next_period.is_in(engaged.implode()).cast(pl.UInt64)
+
+        return again
 
     def cell_labels(self, cells: pl.Series, breakdown: str) -> pl.DataFrame:
         """period_index and the breakdown's columns (`breakdown_columns`) of each cell number."""
         key = self._set_of(breakdown)
         decoded, rest = {}, cells
         for column in [*key, *self.gathered(key, breakdown)][::-1]:
-            values = self._values_of(column)
+            values = self.values_of(column)
             decoded[column] = values.gather(rest % len(values))
             rest = rest // len(values)
         return pl.DataFrame([rest.cast(pl.Int32).alias("period_index"),
@@ -318,9 +317,45 @@ class EngagedMembers:
         packed = self._packed_set(grain, key)
         return packed // self.member_count, (packed % self.member_count).cast(self.attributes[self.member].dtype)
 
+    def counts(self, grain: str, key: tuple[str, ...], attributes: list[str], member_code: pl.Series | None = None,
+               member_codes: int = 1, row_code: Callable[[pl.Series, pl.Series], pl.Series] | None = None,
+               row_codes: int = 1) -> pl.DataFrame:
+        """How many members of each set cell (`set_members`) have each combination of: the codes of their
+        `attributes`, their `member_code` (a number per member, below `member_codes`) and the `row_code` of
+        their row of the set (a number of (set cell, member), below `row_codes`). Columns set_cell, the
+        attributes (codes), member_code, row_code and members. Counted on one packed integer per row, because
+        hashing one integer column is many times faster than grouping by several."""
+        set_cell, members = self.set_members(grain, key)
+        code, codes = (member_code if member_code is not None else pl.zeros(self.member_count, pl.UInt64, eager=True)
+                       ).cast(pl.UInt64), member_codes
+        for attribute in attributes:
+            code, codes = code * self.value_count(attribute) + self.attribute_codes(attribute), codes * self.value_count(attribute)
+        code = code.gather(members) * row_codes
+        if row_code is not None:
+            code = code + row_code(set_cell, members)
+        codes *= row_codes
+        if (int(set_cell.max() or 0) + 1) * codes >= 2 ** 64:
+            raise OverflowError("Too many breakdown values and profiles to count members by packed keys.")
+        counted = (set_cell * codes + code).value_counts(name="members")
+        # the counted number, unpacked: set cell, then member code and attribute codes, then row code
+        rest = pl.first() % codes // row_codes
+        unpacked = {}
+        for attribute in reversed(attributes):
+            unpacked[attribute] = rest % self.value_count(attribute)
+            rest = rest // self.value_count(attribute)
+        return counted.select(set_cell=pl.first() // codes, **unpacked, member_code=rest,
+                              row_code=pl.first() % row_codes, members=pl.col("members"))
+
+    def cell_of(self, key: tuple[str, ...], breakdown: str) -> pl.Expr:
+        """A breakdown's `cell` (as `members` numbers it) from the columns of `counts` of its set."""
+        cell = pl.col("set_cell")
+        for attribute in self.gathered(key, breakdown):
+            cell = cell * self.value_count(attribute) + pl.col(attribute)
+        return cell.alias("cell")
+
     def value_count(self, column: str) -> int:
         """How many values a column of the records or of the members holds (its codes are 0 to this - 1)."""
-        return len(self._values_of(column))
+        return len(self.values_of(column))
 
     def _set_of(self, breakdown: str) -> tuple[str, ...]:
         """The columns of the records that key the set a breakdown reads."""
@@ -332,16 +367,16 @@ class EngagedMembers:
 
     def cell_count(self, key: tuple[str, ...]) -> int:
         """How many set cells a period has in the set keyed by `key`."""
-        return math.prod(len(self._values_of(column)) for column in key)
+        return math.prod(len(self.values_of(column)) for column in key)
 
     def _in_cells(self, packed: pl.Series, key: tuple[str, ...], breakdown: str) -> pl.DataFrame:
         members = (packed % self.member_count).cast(self.attributes[self.member].dtype).alias(self.member)
         cell = packed // self.member_count
         for column in self.gathered(key, breakdown):
-            cell = cell * len(self._values_of(column)) + self.attribute_codes(column).gather(members)
+            cell = cell * len(self.values_of(column)) + self.attribute_codes(column).gather(members)
         return pl.DataFrame([cell.alias("cell"), members])
 
-    def _values_of(self, column: str) -> pl.Series:
+    def values_of(self, column: str) -> pl.Series:
         """The values of a column of the records or of the members, in the order of their codes."""
         if column not in self._values:
             found = self._records[column] if column in self._records.columns else self.attributes[column]
@@ -351,13 +386,12 @@ class EngagedMembers:
     def attribute_codes(self, attribute: str) -> pl.Series:
         """Row i: the code of member i's value of the attribute."""
         if attribute not in self._attribute_codes:
-            values = self._values_of(attribute)
+            values = self.values_of(attribute)
             self._attribute_codes[attribute] = self.attributes[attribute].replace_strict(
                 values, pl.int_range(len(values), dtype=pl.UInt64, eager=True))
         return self._attribute_codes[attribute]
 
     def _packed_set(self, grain: str, key: tuple[str, ...]) -> pl.Series:
-        # the engine's threads share the sets (a source's distinct counts, PAR-05 and INC-05): each is built once
         with self._building:
             if (grain, key) not in self._packed:
                 self._packed[(grain, key)] = self._new_packed_set(grain, key)
@@ -374,7 +408,7 @@ class EngagedMembers:
         elif grain == "month":
             code = pl.lit(0, pl.UInt64)
             for column in key:
-                values = self._values_of(column)
+                values = self.values_of(column)
                 code = code * len(values) + pl.col(column).replace_strict(
                     values, pl.int_range(len(values), dtype=pl.UInt64, eager=True))
             packed_key = ((pl.col("period_index").cast(pl.UInt64) * cell_count + code) * self.member_count
@@ -420,35 +454,19 @@ def _distinct_counts(engaged: EngagedMembers, measures: list[Measure]) -> list[S
         dated_bits = _dated_profile(engaged, grain, dated)
         for key, sharing in engaged.breakdowns_by_set(breakdowns).items():
             attributes = list(dict.fromkeys(a for b in sharing for a in engaged.gathered(key, b)))
-            # one number per member: its profile, then its codes of the attributes
-            member_code, member_codes = member_profile.cast(pl.UInt64), max(member_profiles.height, 1)
-            for attribute in attributes:
-                member_code = member_code * engaged.value_count(attribute) + engaged.attribute_codes(attribute)
-                member_codes *= engaged.value_count(attribute)
-            set_cell, members = engaged.set_members(grain, key)
-            code = member_code.gather(members) * (2 ** len(dated))
-            if dated:
-                code = code + dated_bits(set_cell // engaged.cell_count(key), members)
-            codes = member_codes * 2 ** len(dated)
-            counted = (set_cell * codes + code).value_counts(name="members")
-            # the counted number, unpacked: set cell, then member profile and attribute codes, then dated bits
-            rest = pl.first() % codes // (2 ** len(dated))
-            unpacked = {}
-            for attribute in reversed(attributes):
-                unpacked[attribute] = rest % engaged.value_count(attribute)
-                rest = rest // engaged.value_count(attribute)
-            per_code = (counted.select(
-                pl.col("members"), set_cell=pl.first() // codes, member_profile=rest.cast(pl.UInt32), **unpacked,
-                **{name: (pl.first() // (2 ** bit)) % 2 == 1 for bit, name in enumerate(dated)})
-                .join(member_profiles, on="member_profile", how="left"))
+            dated_code = (lambda set_cell, members, key=key: dated_bits(set_cell // engaged.cell_count(key), members)
+                          ) if dated else None
+            per_code = (engaged.counts(grain, key, attributes, member_profile, max(member_profiles.height, 1),
+                                       dated_code, 2 ** len(dated))
+                        .with_columns(**{name: (pl.col("row_code") // (2 ** bit)) % 2 == 1
+                                         for bit, name in enumerate(dated)})
+                        .join(member_profiles, left_on=pl.col("member_code").cast(pl.UInt32),
+                              right_on="member_profile", how="left"))
             for breakdown in sharing:
                 chosen = [m for m in measures if breakdown in breakdowns_of(m.indicator)]
                 summed = [f"{m.indicator.id}|{part}" for m in chosen for part in ("denominator", "numerator")]
-                cell = pl.col("set_cell")
-                for attribute in engaged.gathered(key, breakdown):
-                    cell = cell * engaged.value_count(attribute) + pl.col(attribute)
-                grouped = per_code.group_by(cell.alias("cell")).agg((pl.col(n) * pl.col("members")).sum()
-                                                                    for n in summed)
+                grouped = per_code.group_by(engaged.cell_of(key, breakdown)).agg(
+                    (pl.col(n) * pl.col("members")).sum() for n in summed)
                 labelled = grouped.hstack(engaged.cell_labels(grouped["cell"], breakdown))
                 found.append((grain, breakdown, labelled))
     return found

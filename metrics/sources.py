@@ -105,25 +105,30 @@ class WarehouseRecords:
     def _with_engagement_and_org(self, records: pl.DataFrame, source: str) -> pl.DataFrame:
         """Add what a record inherits from its engagement and its organisation (`unknown` categories and
         empty attributes without an organisation), org_id becoming the organisation's number."""
-        engagement_side = self.engagements.select("engagement_id", *_ENGAGEMENT_SIDE)
-        org_side = self.organisations.select("org_id", "org_number", *self.organisation_attributes)
         org_categories = [c for c in self.organisation_attributes
                           if SOURCE_SPECS[source].column(c).type == "category"]
+        # categories group faster than text, and breakdowns are grouped on many times; made categories on the
+        # small side of each join, a record gets its engagement's and organisation's codes, not copies of text
+        org_side = self.organisations.select("org_id", "org_number", *self.organisation_attributes).with_columns(
+            pl.col(org_categories).cast(pl.Categorical))
         if not set(_ENGAGEMENT_SIDE) <= set(records.columns):  # (participations join their engagement first)
-            records = records.join(engagement_side, on="engagement_id", how="left")
+            records = records.join(self._engagement_side(), on="engagement_id", how="left")
         joined = (records.join(org_side, on="org_id", how="left")
                   .drop("org_id").rename({"org_number": "org_id"})
-                  .with_columns(pl.col(c).fill_null(UNKNOWN) for c in org_categories)
-                  # categories group faster than text, and breakdowns are grouped on many times
-                  .with_columns(pl.col(*_ENGAGEMENT_SIDE, *org_categories).cast(pl.Categorical)))
+                  .with_columns(pl.col(c).fill_null(UNKNOWN) for c in org_categories))
         return _in_spec_order(joined, source)
+
+    def _engagement_side(self) -> pl.DataFrame:
+        """What a record inherits from its engagement, as categories."""
+        return self.engagements.select("engagement_id", pl.col(*_ENGAGEMENT_SIDE).cast(pl.Categorical))
 
     def participation_records(self) -> pl.DataFrame:
         """Participations at engagements that started by the build date."""
         as_of = self.as_of
         # the engagement's dates and what a participation inherits from it, in one join
-        started = self.engagements.filter(pl.col("start_date") <= as_of).select(
-            "engagement_id", "start_date", "end_date", *_ENGAGEMENT_SIDE)
+        started = self.engagements.filter(pl.col("start_date") <= as_of).select("engagement_id", "start_date",
+                                                                               "end_date").join(
+            self._engagement_side(), on="engagement_id")
         records = self.participations.join(started, on="engagement_id", how="inner").with_columns(
             days_since_engagement_end=_days_between(pl.lit(as_of), pl.col("end_date")),
             outcome_communicated_on=_known_by(as_of, "outcome_communicated_on"),

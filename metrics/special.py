@@ -28,18 +28,24 @@ def returning_organisations(indicator: Indicator, engaged: EngagedMembers, as_of
     found = []
     for grain in GRAINS:
         latest = period_index_of(as_of, grain)
-        for breakdown in breakdowns_of(indicator):
-            returning = (engaged.engaged_again(grain, breakdown)
-                         .filter(pl.col("cell") // engaged.cells_per_period(breakdown) <= latest)
-                         .group_by("cell").agg(denominator=pl.len(), numerator=pl.col("engaged_again").sum()))
-            found.append(
-                returning.hstack(engaged.cell_labels(returning["cell"], breakdown))
-                .select(indicator_id=pl.lit(indicator.id), grain=pl.lit(grain), period_index=pl.col("period_index"),
-                        breakdown=pl.lit(breakdown), breakdown_value=breakdown_value(breakdown),
-                        numerator=pl.col("numerator"), denominator=pl.col("denominator"),
-                        value=pl.col("numerator") / pl.col("denominator"))
-                .cast(CELL_SCHEMA)
-            )
+        # the breakdowns reading one set count its members once, by the attributes they break down by
+        for key, sharing in engaged.breakdowns_by_set(breakdowns_of(indicator)).items():
+            attributes = list(dict.fromkeys(a for b in sharing for a in engaged.gathered(key, b)))
+            # a member engaged in a set cell counts in the next period's cell, again (row code 1) or not
+            counted = (engaged.counts(grain, key, attributes, row_code=engaged.engaged_again(grain, key), row_codes=2)
+                       .with_columns(pl.col("set_cell") + engaged.cell_count(key))
+                       .filter(pl.col("set_cell") // engaged.cell_count(key) <= latest))
+            for breakdown in sharing:
+                returning = counted.group_by(engaged.cell_of(key, breakdown)).agg(
+                    denominator=pl.col("members").sum(), numerator=(pl.col("members") * pl.col("row_code")).sum())
+                found.append(
+                    returning.hstack(engaged.cell_labels(returning["cell"], breakdown))
+                    .select(indicator_id=pl.lit(indicator.id), grain=pl.lit(grain),
+                            period_index=pl.col("period_index"), breakdown=pl.lit(breakdown),
+                            breakdown_value=breakdown_value(breakdown), numerator=pl.col("numerator"),
+                            denominator=pl.col("denominator"), value=pl.col("numerator") / pl.col("denominator"))
+                    .cast(CELL_SCHEMA)
+                )
     return pl.concat(found)
 
 
@@ -58,31 +64,42 @@ def regional_balance(indicator: Indicator, engaged: EngagedMembers, as_of: date)
     (organisations from a State in no group left out; one group only gives 0.0); in a crossed cell, the
     index of the organisations engaged with that mechanism (or kind)."""
     found = []
+    regions = engaged.values_of("region")
+    no_group = regions.index_of(NO_GROUP)
     for grain in GRAINS:
-        for breakdown in breakdowns_of(indicator):
-            members = engaged.members(grain, breakdown)
-            per_group = (members.with_columns(group=engaged.attributes["region"].gather(members[engaged.member]))
-                         .filter(pl.col("group") != NO_GROUP)
-                         .group_by("cell", "group")
-                         .agg(members=pl.len()))
-            share = pl.col("members") / pl.col("members").sum().over("cell")
-            balance = (per_group.with_columns(term=-share * share.log())
-                       # summed in group order (an order a query optimiser cannot drop): the same data always
-                       # gives the same last digit
-                       .sort("cell", "group")
-                       .group_by("cell", maintain_order=True)
-                       .agg(denominator=pl.col("members").sum(), entropy=pl.col("term").sum()))
-            found.append(
-                balance.hstack(engaged.cell_labels(balance["cell"], breakdown))
-                .select(indicator_id=pl.lit(indicator.id), grain=pl.lit(grain), period_index=pl.col("period_index"),
-                        breakdown=pl.lit(breakdown), breakdown_value=breakdown_value(breakdown),
-                        numerator=pl.lit(None, pl.Int64), denominator=pl.col("denominator"),
-                        # abs(): a single group gives -0.0, which would print as "-0.0"; clip(): five equal
-                        # groups give 1.0000000000000002 in floating point, which the output checks refuse
-                        value=(pl.col("entropy") / math.log(REGIONAL_GROUP_COUNT)).abs().clip(0.0, 1.0))
-                .cast(CELL_SCHEMA)
-            )
+        # the breakdowns reading one set count its members once, by region and the attributes they break down by
+        for key, sharing in engaged.breakdowns_by_set(breakdowns_of(indicator)).items():
+            attributes = list(dict.fromkeys(["region", *(a for b in sharing for a in engaged.gathered(key, b))]))
+            counted = engaged.counts(grain, key, attributes)
+            if no_group is not None:
+                counted = counted.filter(pl.col("region") != no_group)
+            for breakdown in sharing:
+                per_group = (counted.group_by(engaged.cell_of(key, breakdown), group=pl.col("region"))
+                             .agg(pl.col("members").sum()))
+                found.append(_regional_balance_cells(indicator, engaged, grain, breakdown, per_group))
     return pl.concat(found)
+
+
+def _regional_balance_cells(indicator: Indicator, engaged: EngagedMembers, grain: str, breakdown: str,
+                            per_group: pl.DataFrame) -> pl.DataFrame:
+    """INC-05's cells of one grain and breakdown from the members per cell and regional group (its code)."""
+    share = pl.col("members") / pl.col("members").sum().over("cell")
+    balance = (per_group.with_columns(term=-share * share.log())
+               # summed in group order (an order a query optimiser cannot drop): the same data always
+               # gives the same last digit
+               .sort("cell", "group")
+               .group_by("cell", maintain_order=True)
+               .agg(denominator=pl.col("members").sum(), entropy=pl.col("term").sum()))
+    return (
+        balance.hstack(engaged.cell_labels(balance["cell"], breakdown))
+        .select(indicator_id=pl.lit(indicator.id), grain=pl.lit(grain), period_index=pl.col("period_index"),
+                breakdown=pl.lit(breakdown), breakdown_value=breakdown_value(breakdown),
+                numerator=pl.lit(None, pl.Int64), denominator=pl.col("denominator"),
+                # abs(): a single group gives -0.0, which would print as "-0.0"; clip(): five equal
+                # groups give 1.0000000000000002 in floating point, which the output checks refuse
+                value=(pl.col("entropy") / math.log(REGIONAL_GROUP_COUNT)).abs().clip(0.0, 1.0))
+        .cast(CELL_SCHEMA)
+    )
 
 
 def latest_follow_up_status(indicator: Indicator) -> Measure:
