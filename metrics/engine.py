@@ -205,12 +205,13 @@ def organisation_attributes_read(catalogue: Catalogue) -> frozenset[str]:
 
 def _ranks(labels: pl.Series) -> tuple[pl.Series, int]:
     """Each row's rank of its label among the column's distinct labels (in text order), and how many there
-    are: the distinct labels are ranked as text once, and each row's rank gathered by its category code."""
+    are: the distinct labels are ranked as text once, and each row's rank gathered by its category code.
+    An empty label ranks first, as a sort puts it."""
     codes = labels.to_physical()
-    present = labels.unique()
-    ranks = present.cast(pl.String).rank("ordinal").cast(pl.UInt64) - 1
-    by_code = pl.zeros(int(codes.max()) + 1, pl.UInt64, eager=True).scatter(present.to_physical(), ranks)
-    return by_code.gather(codes), present.len()
+    present = labels.drop_nulls().unique()
+    ranks = present.cast(pl.String).rank("ordinal").cast(pl.UInt64)
+    by_code = pl.zeros(int(codes.max() or 0) + 1, pl.UInt64, eager=True).scatter(present.to_physical(), ranks)
+    return by_code.gather(codes).fill_null(0), present.len() + 1
 
 
 def _in_table_order(cells: pl.DataFrame) -> pl.DataFrame:
