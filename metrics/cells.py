@@ -329,7 +329,8 @@ class EngagedMembers:
         code, codes = (member_code if member_code is not None else pl.zeros(self.member_count, pl.UInt64, eager=True)
                        ).cast(pl.UInt64), member_codes
         for attribute in attributes:
-            code, codes = code * self.value_count(attribute) + self.attribute_codes(attribute), codes * self.value_count(attribute)
+            code = code * self.value_count(attribute) + self.attribute_codes(attribute)
+            codes *= self.value_count(attribute)
         code = code.gather(members) * row_codes
         if row_code is not None:
             code = code + row_code(set_cell, members)
@@ -551,7 +552,8 @@ def _in_unit_shape(sums: list[Sums], measures: list[Measure]) -> pl.DataFrame:
     if not sums:
         return pl.DataFrame(schema=CELL_SCHEMA)
     stacked = pl.concat([frame.lazy().select(
-        pl.lit(grain, pl.Categorical).alias("grain"), "period_index", pl.lit(breakdown, pl.Categorical).alias("breakdown"),
+        pl.lit(grain, pl.Categorical).alias("grain"), "period_index",
+        pl.lit(breakdown, pl.Categorical).alias("breakdown"),
         breakdown_value(breakdown).cast(pl.Categorical).alias("breakdown_value"), _SUMMED)
         for grain, breakdown, frame in sums], how="diagonal_relaxed").collect().lazy()
     return pl.concat([_measure_cells(stacked, m) for m in measures]).collect()

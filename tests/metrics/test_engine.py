@@ -161,3 +161,29 @@ def test_distinct_counts_read_the_same_profiles_from_a_dense_table_or_a_sorted_s
     searched = indicator_table(path, AS_OF)
     assert dense.filter(pl.col("indicator_id").is_in(["INC-01", "PAR-01"])).height > 10
     assert searched.equals(dense)
+
+
+def test_the_cells_are_the_same_in_one_thread_or_several_and_each_source_is_dropped_once_read(built_agora,
+                                                                                             monkeypatch):
+    """The source passes run in threads sharing the sets of engaged organisations (PAR-05 and INC-05 read
+    the contacts' sets): the same table as one pass after another, and no source kept once its steps are done."""
+    import metrics.engine
+    from metrics.sources import build_sources
+    from warehouse.db import connect
+
+    catalogue = load_catalogue()
+    con = connect(built_agora.settings.warehouse, read_only=True)
+    try:
+        def cells_in(threads: int) -> tuple[pl.DataFrame, dict]:
+            monkeypatch.setattr(metrics.engine, "CELL_THREADS", threads)
+            sources = build_sources(con, AS_OF, metrics.engine.organisation_attributes_read(catalogue))
+            found = metrics.engine.indicator_cells(catalogue, sources, AS_OF, {})
+            return metrics.engine._in_table_order(found), sources
+
+        one_by_one, left_by_one = cells_in(1)
+        at_once, left_at_once = cells_in(3)
+    finally:
+        con.close()
+    assert one_by_one.height > 10_000 and one_by_one["indicator_id"].n_unique() == len(catalogue.indicators)
+    assert at_once.equals(one_by_one)
+    assert left_by_one == {} and left_at_once == {}
