@@ -347,6 +347,10 @@ class EngagedMembers:
         return counted.select(set_cell=pl.first() // codes, **unpacked, member_code=rest,
                               row_code=pl.first() % row_codes, members=pl.col("members"))
 
+    def attributes_gathered(self, key: tuple[str, ...], breakdowns: Iterable[str]) -> list[str]:
+        """The member attributes any of `breakdowns` (reading the set keyed by `key`) breaks down by."""
+        return list(dict.fromkeys(a for b in breakdowns for a in self.gathered(key, b)))
+
     def cell_of(self, key: tuple[str, ...], breakdown: str) -> pl.Expr:
         """A breakdown's `cell` (as `members` numbers it) from the columns of `counts` of its set."""
         cell = pl.col("set_cell")
@@ -454,7 +458,7 @@ def _distinct_counts(engaged: EngagedMembers, measures: list[Measure]) -> list[S
                                                                               eager=True))
         dated_bits = _dated_profile(engaged, grain, dated)
         for key, sharing in engaged.breakdowns_by_set(breakdowns).items():
-            attributes = list(dict.fromkeys(a for b in sharing for a in engaged.gathered(key, b)))
+            attributes = engaged.attributes_gathered(key, sharing)
             dated_code = (lambda set_cell, members, key=key: dated_bits(set_cell // engaged.cell_count(key), members)
                           ) if dated else None
             per_code = (engaged.counts(grain, key, attributes, member_profile, max(member_profiles.height, 1),

@@ -126,9 +126,9 @@ class WarehouseRecords:
         """Participations at engagements that started by the build date."""
         as_of = self.as_of
         # the engagement's dates and what a participation inherits from it, in one join
-        started = self.engagements.filter(pl.col("start_date") <= as_of).select("engagement_id", "start_date",
-                                                                               "end_date").join(
-            self._engagement_side(), on="engagement_id")
+        started = (self.engagements.filter(pl.col("start_date") <= as_of)
+                   .select("engagement_id", "start_date", "end_date")
+                   .join(self._engagement_side(), on="engagement_id"))
         records = self.participations.join(started, on="engagement_id", how="inner").with_columns(
             days_since_engagement_end=_days_between(pl.lit(as_of), pl.col("end_date")),
             outcome_communicated_on=_known_by(as_of, "outcome_communicated_on"),

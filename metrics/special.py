@@ -30,7 +30,7 @@ def returning_organisations(indicator: Indicator, engaged: EngagedMembers, as_of
         latest = period_index_of(as_of, grain)
         # the breakdowns reading one set count its members once, by the attributes they break down by
         for key, sharing in engaged.breakdowns_by_set(breakdowns_of(indicator)).items():
-            attributes = list(dict.fromkeys(a for b in sharing for a in engaged.gathered(key, b)))
+            attributes = engaged.attributes_gathered(key, sharing)
             # a member engaged in a set cell counts in the next period's cell, again (row code 1) or not
             counted = (engaged.counts(grain, key, attributes, row_code=engaged.engaged_again(grain, key), row_codes=2)
                        .with_columns(pl.col("set_cell") + engaged.cell_count(key))
@@ -69,7 +69,7 @@ def regional_balance(indicator: Indicator, engaged: EngagedMembers, as_of: date)
     for grain in GRAINS:
         # the breakdowns reading one set count its members once, by region and the attributes they break down by
         for key, sharing in engaged.breakdowns_by_set(breakdowns_of(indicator)).items():
-            attributes = list(dict.fromkeys(["region", *(a for b in sharing for a in engaged.gathered(key, b))]))
+            attributes = list(dict.fromkeys(["region", *engaged.attributes_gathered(key, sharing)]))
             counted = engaged.counts(grain, key, attributes)
             if no_group is not None:
                 counted = counted.filter(pl.col("region") != no_group)

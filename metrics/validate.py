@@ -53,15 +53,18 @@ def _with_check_columns(table: pl.DataFrame) -> pl.DataFrame:
     columns become categories first (the engine's table has them so already): every check below groups
     or compares 4-byte codes, and reads text only for the distinct labels."""
     columns = list(dict.fromkeys((*_suite_columns(), *_ROW_LABEL)))
-    read = table.select(c for c in columns if c in table.columns).with_columns(pl.col(pl.String).cast(pl.Categorical))
+    read = (table.select(c for c in columns if c in table.columns)
+            .with_columns(pl.col(pl.String).cast(pl.Categorical)))
     has_total = (pl.col("breakdown") == TOTAL).any().over("indicator_id", "grain", "period")
     cell_unique = pl.len().over(CELL_KEY) == 1
-    return read.with_columns(cell_unique=cell_unique, period_has_total=has_total, **_crossed_checks(read)).select(columns)
+    return (read.with_columns(cell_unique=cell_unique, period_has_total=has_total, **_crossed_checks(read))
+            .select(columns))
 
 
 def _as_pandas(frame: pl.DataFrame):
-    """The frame for GX, text as categories (pandas copies and compares them many times faster than strings)."""
-    return frame.with_columns(pl.col(pl.String).cast(pl.Categorical)).to_pandas(use_pyarrow_extension_array=False)
+    """The frame for GX: its labels are categories already (pandas copies and compares them many times
+    faster than strings)."""
+    return frame.to_pandas(use_pyarrow_extension_array=False)
 
 
 def _crossed_checks(table: pl.DataFrame) -> dict[str, pl.Series]:
@@ -83,12 +86,14 @@ def _crossed_checks(table: pl.DataFrame) -> dict[str, pl.Series]:
         pairs, on=["breakdown", "breakdown_value"], how="left", maintain_order="left", nulls_equal=True)
 
     def cell(within: str, of: str) -> pl.Expr:
-        return pl.struct(*(pl.col(c).to_physical() for c in ("indicator_id", "grain", "period", within, of))).hash(seed=0)
+        codes = (pl.col(c).to_physical() for c in ("indicator_id", "grain", "period", within, of))
+        return pl.struct(*codes).hash(seed=0)
 
     plain_cells = rows.filter(~pl.col("crossed")).select(cell("breakdown", "breakdown_value")).to_series()
     within_present = (~pl.col("crossed") | pl.col("breakdown_value").is_null()
                       | cell("within", "within_value").is_in(plain_cells.implode()))
-    return {"cell_well_formed": rows["cell_well_formed"], "crossed_within_present": rows.select(within_present).to_series()}
+    return {"cell_well_formed": rows["cell_well_formed"],
+            "crossed_within_present": rows.select(within_present).to_series()}
 
 
 def check_indicator_table(table: pl.DataFrame, catalogue_indicators: frozenset[str],
